@@ -1,0 +1,45 @@
+//! Hardware facts about an architecture that decide which hook effects
+//! its port needs.
+//!
+//! Facts are inputs to the model, stated in each arch's descriptor with a
+//! one-line reason. They must come from evidence independent of the port
+//! being checked: the arch's pre-conversion kmap_atomic code in the base
+//! tree and its cache and TLB code, never the new hooks themselves.
+
+use serde::{Deserialize, Serialize};
+
+/// How the data cache is indexed and tagged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DcacheKind {
+    /// Physically indexed: no aliasing, nothing to flush for kmap.
+    Pipt,
+    /// Virtually indexed, physically tagged, larger than a page way:
+    /// two virtual addresses of one page may land in different sets.
+    ViptAliasing,
+    /// Virtually indexed and tagged: lines belong to virtual addresses
+    /// and must be written back before the address is reused.
+    Vivt,
+}
+
+/// The facts the model needs about one architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HardwareFacts {
+    /// The TLB keeps a translation after its PTE changes until that entry
+    /// is flushed (true on every arch modelled here).
+    pub tlb_keeps_stale: bool,
+    /// The TLB may hold an entry for a cleared PTE, so a new PTE at that
+    /// slot is not seen until the entry is flushed.
+    pub tlb_caches_cleared_pte: bool,
+    /// The TLB is refilled by hardware from the page tables on a miss;
+    /// when false, the hook that writes the PTE must load the TLB itself
+    /// or a miss handler does (see `tlb_refill_from_pte`).
+    pub tlb_refill_from_pte: bool,
+    /// The data cache kind.
+    pub dcache: DcacheKind,
+    /// Number of cache colours (1 when the cache cannot alias).
+    pub dcache_colours: u8,
+    /// Page table writes may be deferred until an explicit flush
+    /// (x86 paravirt lazy MMU mode).
+    pub lazy_mmu: bool,
+}
