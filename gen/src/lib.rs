@@ -1,1 +1,18 @@
+//! archport: port one tree-wide Linux kernel change to every architecture.
+//!
+//! The library behind the `archport` binary. Data flows one way:
+//! descriptor + templates + pre-port tree -> edit plan -> post-state files
+//! -> (patch series | diff against the golden port | model check). Each
+//! stage is a plain value that can be printed and tested alone.
+//!
+//! Architecture invariants: the input tree is never written; every output
+//! file is written atomically under the output folder; per-arch knowledge
+//! lives only in `arch-templates/<arch>/`.
 
+pub mod arch;
+pub mod cli;
+pub mod golden;
+pub mod kernel;
+pub mod output;
+pub mod patch;
+pub mod progress;

@@ -1,1 +1,11 @@
+//! Integration tests against the real kernel tree and golden ports.
+//!
+//! The first test that needs the kernel fetches Debian's linux-source-5.10
+//! into the cache (`ARCHPORT_CACHE`, else `$XDG_CACHE_HOME/archport`);
+//! the others wait on the cache lock and reuse it.
 
+mod support;
+
+mod cli_errors;
+mod fetch;
+mod golden;

@@ -1,0 +1,70 @@
+//! Where a command's kernel data comes from: the fetched cache, or a
+//! user's own tree, golden tree and golden patch.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::kernel::{self, KernelCache};
+use crate::patch::{parse_patch, Patch};
+use crate::progress::Progress;
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DataArgs {
+    /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
+    #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
+    pub cache: Option<PathBuf>,
+    /// The tree to port [default: the fetched pre-port tree].
+    #[arg(long, value_name = "DIR")]
+    pub tree: Option<PathBuf>,
+    /// The golden tree to compare with [default: the fetched golden tree].
+    #[arg(long, value_name = "DIR")]
+    pub golden: Option<PathBuf>,
+    /// A patch carrying the golden ports [default: the fetched RT patch].
+    #[arg(long, value_name = "FILE")]
+    pub golden_patch: Option<PathBuf>,
+}
+
+/// The golden patch, read and parsed, with where it came from.
+pub struct GoldenPatch {
+    /// The Debian version, or `user patch` for `--golden-patch`.
+    pub version: String,
+    pub path: PathBuf,
+    pub patch: Patch,
+}
+
+impl DataArgs {
+    /// The fetched kernel, fetching it on first use.
+    pub fn kernel(&self, progress: Progress) -> Result<KernelCache> {
+        let root = kernel::cache_root(self.cache.as_deref())?;
+        kernel::ensure(&root, false, progress)
+    }
+
+    /// The tree given with `--tree`, checked to be a kernel tree.
+    pub fn user_tree(&self) -> Result<Option<&Path>> {
+        self.tree
+            .as_deref()
+            .map(|t| kernel::check_kernel_tree(t).map(|_| t))
+            .transpose()
+    }
+
+    pub fn golden_patch(&self, progress: Progress) -> Result<GoldenPatch> {
+        self.user_tree()?;
+        let (version, path) = match &self.golden_patch {
+            Some(p) => ("user patch".to_string(), p.clone()),
+            None => {
+                let k = self.kernel(progress)?;
+                (k.version, k.rt_patch)
+            }
+        };
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let patch = parse_patch(&bytes)
+            .with_context(|| format!("{} is not a usable patch", path.display()))?;
+        Ok(GoldenPatch {
+            version,
+            path,
+            patch,
+        })
+    }
+}

@@ -1,0 +1,102 @@
+//! The command line: argument definitions and one module per command.
+//!
+//! Commands parse their flags here, call the library, and return an exit
+//! status; errors travel up as `anyhow::Error` and `main` prints them
+//! once. Exit status: 0 success, 1 a check found a difference, 2 bad
+//! input or usage.
+
+mod data;
+mod fetch;
+mod golden;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::arch::Arch;
+use crate::progress::Progress;
+
+pub use data::DataArgs;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "archport",
+    version,
+    about = "Port one tree-wide Linux kernel change (kmap_local) to every architecture that needs it",
+    long_about = "archport ports the kmap_local conversion (kmap_atomic made preemptible by storing \
+temporary mappings per task) to arc, arm, csky, microblaze, mips, nds32, powerpc, sparc, x86 and \
+xtensa. It fetches Debian's linux-source-5.10 package on first use: the 5.10 tree, and the RT \
+patch that carries the upstream (golden) ports.\n\nExit status: 0 success, 1 a check found a \
+difference, 2 bad input or usage.",
+    after_help = "Examples:\n  archport fetch                 # fetch and build the trees once\n  archport golden --arch arm     # audit the golden arm port, hunk by hunk"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Print no progress and only the essential result.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees.
+    #[command(
+        after_help = "Example:\n  archport fetch --format json\n\nA second run finds the cache and returns at once; \
+--refresh asks Debian for a newer 5.10.x."
+    )]
+    Fetch {
+        #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
+        cache: Option<PathBuf>,
+        /// Look for a newer package even when a cached tree exists.
+        #[arg(long)]
+        refresh: bool,
+    },
+    /// List each arch's golden port: the RT patch hunks taken and left, per file.
+    #[command(
+        after_help = "Examples:\n  archport golden --arch arm --arch x86\n  archport golden --format json | jq '.arches[0].files'\n  \
+archport golden --golden-patch my-series.patch"
+    )]
+    Golden {
+        /// Only these arches (repeatable); default all ten.
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<Arch>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Runs a parsed command line and returns its exit status.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let progress = Progress {
+        enabled: !cli.global.quiet,
+    };
+    match cli.command {
+        Command::Fetch { cache, refresh } => fetch::run(cache, refresh, &cli.global, progress),
+        Command::Golden { arches, data } => {
+            golden::run(&Arch::selected(&arches), &data, &cli.global, progress)
+        }
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Fetching Debian's linux-source-5.10 through a private apt setup.
+//!
+//! The host's apt configuration is only read (for the mirror); lists,
+//! caches and the downloaded package live in a scratch folder that is
+//! removed afterwards. Everything is built in a temporary folder inside
+//! the cache and renamed into place when complete, so an interrupted or
+//! failed fetch leaves no half-built cache behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::mirror::{find_mirror, Mirror};
+use super::{trees, KernelCache, Meta, PACKAGE, SUITES};
+use crate::arch::Arch;
+use crate::golden;
+use crate::patch::parse_patch;
+use crate::progress::Progress;
+
+/// Downloads, unpacks and builds the three trees under `dest` (which
+/// must not exist yet), using `scratch` for intermediate files.
+pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<KernelCache> {
+    let mirror = find_mirror(Path::new("/etc/apt")).map_err(|e| anyhow!(e))?;
+    for tool in ["apt-get", "dpkg-deb", "tar", "xz"] {
+        which(tool)?;
+    }
+
+    let step = progress.step(format!(
+        "updating package lists for {} ({})",
+        PACKAGE,
+        SUITES.join(", ")
+    ));
+    let apt = PrivateApt::new(scratch, &mirror)?;
+    apt.run(&["update"]).with_context(|| {
+        format!(
+            "cannot fetch {PACKAGE}: Debian's {} suites at {} and {} are unreachable",
+            SUITES.join(", "),
+            mirror.main,
+            mirror.security
+        )
+    })?;
+    step.set_message(format!("downloading {PACKAGE} (about 120 MB)"));
+    let download = scratch.join("download");
+    std::fs::create_dir_all(&download)?;
+    apt.run_in(&download, &["download", PACKAGE])
+        .with_context(|| {
+            format!(
+                "cannot download {PACKAGE} from Debian's {} suites",
+                SUITES.join(", ")
+            )
+        })?;
+    let deb = single_deb(&download)?;
+    let version = deb_version(&deb)?;
+    if !version.starts_with("5.10.") {
+        bail!("{PACKAGE} has version {version}, expected 5.10.x");
+    }
+    drop(step);
+
+    let step = progress.step(format!("unpacking {PACKAGE} {version}"));
+    let unpacked = scratch.join("unpacked");
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
+    std::fs::remove_file(&deb).ok();
+    let src = unpacked.join("usr/src");
+    std::fs::create_dir_all(dest)?;
+    run(Command::new("tar")
+        .arg("-xJf")
+        .arg(src.join("linux-source-5.10.tar.xz"))
+        .arg("-C")
+        .arg(dest))?;
+    let base = dest.join("base");
+    std::fs::rename(dest.join("linux-source-5.10"), &base)
+        .context("the tarball has no linux-source-5.10/ folder")?;
+    let rt_patch = dest.join("rt.patch");
+    let out = Command::new("xz")
+        .arg("-dc")
+        .arg(src.join("linux-patch-5.10-rt.patch.xz"))
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "xz could not decompress the RT patch: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    std::fs::write(&rt_patch, &out.stdout)?;
+    drop(step);
+
+    let step = progress.step("building the golden and pre-port trees");
+    let patch = parse_patch(&out.stdout).context("reading the RT patch")?;
+    let ports = golden::extract(&patch, &Arch::ALL);
+    let (golden, pre_port) = (dest.join("golden"), dest.join("pre-port"));
+    trees::build_derived(&base, &patch, &ports, &golden, &pre_port)?;
+    drop(step);
+
+    let meta = Meta {
+        package: PACKAGE.to_string(),
+        version,
+    };
+    std::fs::write(dest.join("meta.json"), serde_json::to_vec_pretty(&meta)?)?;
+    Ok(KernelCache::at(dest, meta))
+}
+
+/// apt-get with a private sources list, lists and caches.
+struct PrivateApt {
+    options: Vec<String>,
+}
+
+impl PrivateApt {
+    fn new(scratch: &Path, mirror: &Mirror) -> Result<PrivateApt> {
+        let dir = |name: &str| -> Result<PathBuf> {
+            let d = scratch.join(name);
+            std::fs::create_dir_all(d.join("partial"))?;
+            Ok(d)
+        };
+        let lists = dir("lists")?;
+        let cache = dir("cache")?;
+        std::fs::create_dir_all(cache.join("archives/partial"))?;
+        let parts = scratch.join("sources.list.d");
+        std::fs::create_dir_all(&parts)?;
+        let keyring = Path::new("/usr/share/keyrings/debian-archive-keyring.gpg");
+        let signed = if keyring.exists() {
+            format!("[signed-by={}] ", keyring.display())
+        } else {
+            String::new()
+        };
+        let list = scratch.join("sources.list");
+        std::fs::write(
+            &list,
+            format!(
+                "deb {signed}{} bullseye main\ndeb {signed}{} bullseye-security main\n",
+                mirror.main, mirror.security
+            ),
+        )?;
+        let options = [
+            format!("Dir::Etc::SourceList={}", list.display()),
+            format!("Dir::Etc::SourceParts={}", parts.display()),
+            format!("Dir::State::Lists={}", lists.display()),
+            format!("Dir::Cache={}", cache.display()),
+            "APT::Sandbox::User=root".to_string(),
+            "Acquire::Retries=2".to_string(),
+        ]
+        .into_iter()
+        .flat_map(|o| ["-o".to_string(), o])
+        .collect();
+        Ok(PrivateApt { options })
+    }
+
+    fn run(&self, args: &[&str]) -> Result<()> {
+        self.run_in(Path::new("."), args)
+    }
+
+    fn run_in(&self, cwd: &Path, args: &[&str]) -> Result<()> {
+        let out = Command::new("apt-get")
+            .arg("-q")
+            .args(&self.options)
+            .args(args)
+            .current_dir(cwd)
+            .output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // apt-get update exits 0 when a source cannot be reached; its
+        // `W:`/`E:` lines are the only sign.
+        let failed = stderr.lines().find(|l| {
+            l.starts_with("E:")
+                || l.starts_with("W: Failed to fetch")
+                || l.starts_with("W: Some index files failed")
+        });
+        if !out.status.success() || failed.is_some() {
+            bail!(
+                "apt-get {}: {}",
+                args.join(" "),
+                failed.unwrap_or(stderr.trim())
+            );
+        }
+        Ok(())
+    }
+}
+
+fn which(tool: &str) -> Result<()> {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file()))
+        .unwrap_or(false);
+    if !found {
+        bail!("`{tool}` is not installed; archport needs apt-get, dpkg-deb, tar and xz to fetch {PACKAGE}");
+    }
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
+    if !out.status.success() {
+        bail!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+fn single_deb(dir: &Path) -> Result<PathBuf> {
+    std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .ok_or_else(|| anyhow!("apt-get download left no .deb file"))
+}
+
+/// `linux-source-5.10_5.10.262-1_all.deb` -> `5.10.262-1`.
+fn deb_version(deb: &Path) -> Result<String> {
+    let name = deb.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.split('_')
+        .nth(1)
+        .map(|v| v.replace("%3a", ":"))
+        .ok_or_else(|| anyhow!("unexpected package file name {name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_comes_from_the_file_name() {
+        let v = super::deb_version(std::path::Path::new(
+            "/x/linux-source-5.10_5.10.262-1_all.deb",
+        ))
+        .unwrap();
+        assert_eq!(v, "5.10.262-1");
+    }
+}

@@ -1,0 +1,38 @@
+//! Bad input: exit status 2 and a one-line reason, never a panic.
+
+use crate::support::{archport, assert_status, stderr};
+
+#[test]
+fn unknown_arch() {
+    let out = archport(&["golden", "--arch", "alpha"]);
+    assert_status(&out, 2);
+    assert!(
+        stderr(&out).contains("unknown arch `alpha`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn tree_that_is_not_a_kernel_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = archport(&["golden", "--tree", dir.path().to_str().unwrap()]);
+    assert_status(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("is not a Linux kernel tree"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn golden_patch_that_is_not_a_patch() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "just some notes\n").unwrap();
+    let out = archport(&["golden", "--golden-patch", file.to_str().unwrap()]);
+    assert_status(&out, 2);
+    assert!(
+        stderr(&out).contains("not a unified diff"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,0 +1,58 @@
+//! Shared helpers: the fetched kernel, and running the binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use archport::kernel::{self, KernelCache};
+use archport::progress::Progress;
+
+/// The cache root every test and every spawned `archport` uses.
+pub fn cache_root() -> PathBuf {
+    kernel::cache_root(None).expect("a cache folder")
+}
+
+/// The fetched kernel (fetched on first use).
+pub fn kernel() -> &'static KernelCache {
+    static K: OnceLock<KernelCache> = OnceLock::new();
+    K.get_or_init(|| {
+        kernel::ensure(&cache_root(), false, Progress { enabled: false })
+            .expect("fetching the kernel")
+    })
+}
+
+/// `archport ARGS` with the shared cache, captured.
+pub fn archport(args: &[&str]) -> Output {
+    archport_env(args, &[])
+}
+
+pub fn archport_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_archport"));
+    cmd.args(args)
+        .env("ARCHPORT_CACHE", cache_root())
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("running archport")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts an exit status, showing the output when it differs.
+#[track_caller]
+pub fn assert_status(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
