@@ -11,8 +11,15 @@
 
 pub mod arch;
 pub mod cli;
+pub mod edit;
 pub mod golden;
 pub mod kernel;
 pub mod output;
 pub mod patch;
 pub mod progress;
+pub mod descriptor;
+pub mod fidelity;
+pub mod port;
+pub mod render;
+pub mod pipeline;
+pub mod review;

@@ -24,6 +24,7 @@ pub enum DcacheKind {
 
 /// The facts the model needs about one architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HardwareFacts {
     /// The TLB keeps a translation after its PTE changes until that entry
     /// is flushed (true on every arch modelled here).

@@ -24,6 +24,9 @@ pub struct DataArgs {
     /// A patch carrying the golden ports [default: the fetched RT patch].
     #[arg(long, value_name = "FILE")]
     pub golden_patch: Option<PathBuf>,
+    /// An arch-templates folder with your own descriptors [default: the project's].
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 /// The golden patch, read and parsed, with where it came from.
@@ -47,6 +50,26 @@ impl DataArgs {
             .as_deref()
             .map(|t| kernel::check_kernel_tree(t).map(|_| t))
             .transpose()
+    }
+
+    /// The tree to port and the golden tree to compare with, fetching
+    /// the kernel only when one of them is not given.
+    pub fn trees(&self, progress: Progress) -> Result<(PathBuf, PathBuf)> {
+        let (tree, golden) = match (&self.tree, &self.golden) {
+            (Some(t), Some(g)) => (t.clone(), g.clone()),
+            (t, g) => {
+                let k = self.kernel(progress)?;
+                (t.clone().unwrap_or(k.pre_port), g.clone().unwrap_or(k.golden))
+            }
+        };
+        kernel::check_kernel_tree(&tree)?;
+        kernel::check_kernel_tree(&golden)?;
+        Ok((tree, golden))
+    }
+
+    /// The arch-templates folder.
+    pub fn templates(&self) -> PathBuf {
+        crate::descriptor::templates_root(self.templates.as_deref())
     }
 
     pub fn golden_patch(&self, progress: Progress) -> Result<GoldenPatch> {

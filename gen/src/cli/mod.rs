@@ -6,8 +6,10 @@
 //! input or usage.
 
 mod data;
+mod diff;
 mod fetch;
 mod golden;
+mod port;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +82,37 @@ archport golden --golden-patch my-series.patch"
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Port the arches: write each touched file's post-state and a diff per arch.
+    #[command(after_help = "Examples:\n  archport port --arch arm --out out\n  archport port --tree ~/linux --templates my-templates\n\n\
+Writes OUT/ARCH/PATH for every file the port changes, OUT/ARCH/DELETED listing deleted files, and \
+OUT/ARCH.diff against the input tree. The input tree is never written.")]
+    Port {
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<Arch>,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Output folder.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+    },
+    /// Compare each generated port with the golden port, file by file.
+    #[command(after_help = "Examples:\n  archport diff --arch sparc\n  archport diff --format json | jq .summary\n\n\
+Verdicts: identical (byte for byte), equivalent (same code, comments and whitespace aside), \
+justified (differs where the golden port is provably wrong), differs. Exit 1 when any arch differs.")]
+    Diff {
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<Arch>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// The comparison for CI: a short summary, exit 0 when no arch differs, 1 otherwise.
+    #[command(after_help = "Example:\n  archport check --quiet || echo 'a port drifted from its golden'")]
+    Check {
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<Arch>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// Runs a parsed command line and returns its exit status.
@@ -89,9 +122,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Fetch { cache, refresh } => fetch::run(cache, refresh, &cli.global, progress),
-        Command::Golden { arches, data } => {
-            golden::run(&Arch::selected(&arches), &data, &cli.global, progress)
-        }
+        Command::Golden { arches, data } => golden::run(&Arch::selected(&arches), &data, &cli.global, progress),
+        Command::Port { arches, data, out } => port::run(&Arch::selected(&arches), &data, &out, &cli.global, progress),
+        Command::Diff { arches, data } => diff::run(&Arch::selected(&arches), &data, false, &cli.global, progress),
+        Command::Check { arches, data } => diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress),
     }
 }
 

@@ -7,9 +7,11 @@
 
 mod apply;
 mod parse;
+mod write;
 
 pub use apply::{apply_hunks, Applied, ApplyError};
 pub use parse::{parse_patch, ParseError};
+pub use write::{file_diff, unified_diff};
 
 /// A whole patch: one entry per file it touches, in patch order.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,147 @@
+//! Locating C definitions with tree-sitter's C grammar.
+//!
+//! Kernel C is parsed before preprocessing, so macros such as `__init`
+//! or `EXPORT_SYMBOL(x);` sometimes parse as error nodes; the grammar
+//! recovers locally, and the lookups below only trust nodes whose kind
+//! and declared name are unambiguous. A name that cannot be found is an
+//! error for the caller to report, never a guess.
+
+use std::ops::Range;
+
+use tree_sitter::{Node, Parser, Tree};
+
+pub fn parse(text: &[u8]) -> Tree {
+    let mut parser = Parser::new();
+    parser.set_language(&tree_sitter_c::LANGUAGE.into()).expect("the C grammar matches the tree-sitter version");
+    parser.parse(text, None).expect("parsing without a timeout or cancellation always yields a tree")
+}
+
+/// The identifier a declarator declares (`*kmap_pte`, `f(void)`, ...).
+fn declarator_name<'a>(mut node: Node<'a>, src: &'a [u8]) -> Option<&'a str> {
+    loop {
+        match node.kind() {
+            "identifier" | "field_identifier" => return node.utf8_text(src).ok(),
+            "function_declarator" | "pointer_declarator" | "init_declarator" | "array_declarator"
+            | "parenthesized_declarator" | "attributed_declarator" => {
+                node = node.child_by_field_name("declarator").or_else(|| node.named_child(0))?;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Visits every node in document order.
+fn walk<'a>(tree: &'a Tree, mut visit: impl FnMut(Node<'a>)) {
+    let mut cursor = tree.walk();
+    loop {
+        visit(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Byte range of the definition of function `name`.
+pub fn function(text: &[u8], name: &str) -> Option<Range<usize>> {
+    let tree = parse(text);
+    let mut found = None;
+    walk(&tree, |n| {
+        if found.is_none() && n.kind() == "function_definition" {
+            let d = n.child_by_field_name("declarator");
+            if d.and_then(|d| declarator_name(d, text)) == Some(name) {
+                found = Some(n.byte_range());
+            }
+        }
+    });
+    found
+}
+
+/// Byte ranges of the declarations (variables, prototypes) of `name`.
+pub fn declarations(text: &[u8], name: &str) -> Vec<Range<usize>> {
+    let tree = parse(text);
+    let mut found = Vec::new();
+    walk(&tree, |n| {
+        if n.kind() == "declaration" {
+            let mut c = n.walk();
+            let declares = n.children_by_field_name("declarator", &mut c).any(|d| declarator_name(d, text) == Some(name));
+            if declares {
+                found.push(n.byte_range());
+            }
+        }
+    });
+    found
+}
+
+/// Byte ranges of the statements inside function bodies that mention
+/// the identifier `name` (a call `name();` or an assignment `name = ...;`).
+pub fn statements_mentioning(text: &[u8], name: &str) -> Vec<Range<usize>> {
+    let tree = parse(text);
+    let mut found: Vec<Range<usize>> = Vec::new();
+    walk(&tree, |n| {
+        if n.kind() == "expression_statement" && inside_function(n) && mentions(n, text, name) {
+            found.push(n.byte_range());
+        }
+    });
+    found
+}
+
+fn inside_function(mut n: Node) -> bool {
+    while let Some(p) = n.parent() {
+        if p.kind() == "function_definition" {
+            return true;
+        }
+        n = p;
+    }
+    false
+}
+
+fn mentions(n: Node, text: &[u8], name: &str) -> bool {
+    if n.kind() == "identifier" && n.utf8_text(text).ok() == Some(name) {
+        return true;
+    }
+    let mut c = n.walk();
+    let found = n.children(&mut c).any(|child| mentions(child, text, name));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "\
+static pte_t *kmap_pte;
+extern void *kmap_atomic_pfn(unsigned long pfn);
+
+void __init kmap_init(void)
+{
+\tunsigned long v;
+
+\tkmap_pte = virt_to_kpte(v);
+\tother();
+}
+EXPORT_SYMBOL(kmap_init);
+";
+
+    #[test]
+    fn finds_functions_declarations_and_statements() {
+        let t = SRC.as_bytes();
+        let f = function(t, "kmap_init").expect("function with __init");
+        assert!(SRC[f].starts_with("void __init kmap_init"));
+        let d = declarations(t, "kmap_pte");
+        assert_eq!(&SRC[d[0].clone()], "static pte_t *kmap_pte;");
+        let d = declarations(t, "kmap_atomic_pfn");
+        assert_eq!(&SRC[d[0].clone()], "extern void *kmap_atomic_pfn(unsigned long pfn);");
+        let s = statements_mentioning(t, "kmap_pte");
+        assert_eq!(s.len(), 1);
+        assert_eq!(&SRC[s[0].clone()], "kmap_pte = virt_to_kpte(v);");
+        assert!(function(t, "missing").is_none());
+    }
+}

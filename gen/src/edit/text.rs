@@ -1,0 +1,106 @@
+//! Byte-level line helpers shared by the edit operations.
+//!
+//! Edits work on bytes so that a file that is not valid UTF-8, uses CRLF
+//! or lacks a final newline comes out unchanged outside the edited lines.
+
+use std::ops::Range;
+
+/// Byte ranges of every line, terminator included.
+pub fn line_ranges(text: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        if b == b'\n' {
+            out.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+/// A line's content without its terminator (`\n` or `\r\n`).
+pub fn content(text: &[u8], line: &Range<usize>) -> Vec<u8> {
+    let l = &text[line.clone()];
+    let l = l.strip_suffix(b"\n").unwrap_or(l);
+    l.strip_suffix(b"\r").unwrap_or(l).to_vec()
+}
+
+pub fn is_blank(text: &[u8], line: &Range<usize>) -> bool {
+    text[line.clone()].iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// The line index containing byte `pos`.
+pub fn line_of(lines: &[Range<usize>], pos: usize) -> usize {
+    lines.partition_point(|l| l.end <= pos).min(lines.len().saturating_sub(1))
+}
+
+/// Replaces `range` in `text` with `with`.
+pub fn splice(text: &mut Vec<u8>, range: Range<usize>, with: &[u8]) {
+    text.splice(range, with.iter().copied());
+}
+
+/// Removes whole lines `first..=last` and then, if that left two blank
+/// lines next to each other (or a blank line just after an opening or
+/// before a closing line), removes one blank line: a removed definition
+/// takes its separating blank line with it.
+pub fn remove_lines(text: &mut Vec<u8>, first: usize, last: usize) {
+    let lines = line_ranges(text);
+    let start = lines[first].start;
+    let end = lines[last].end;
+    let before_blank = first > 0 && is_blank(text, &lines[first - 1]);
+    let after_blank = last + 1 < lines.len() && is_blank(text, &lines[last + 1]);
+    let after_is_end = last + 1 >= lines.len() || closes(&content(text, &lines[last + 1]));
+    let (start, end) = if before_blank && after_blank {
+        (start, lines[last + 1].end)
+    } else if before_blank && after_is_end {
+        (lines[first - 1].start, end)
+    } else {
+        (start, end)
+    };
+    splice(text, start..end, b"");
+}
+
+/// A line that closes a block: `}`, `#endif`, `#else`.
+fn closes(line: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(line);
+    let t = t.trim_start();
+    t.starts_with('}') || t.starts_with("#endif") || t.starts_with("#else")
+}
+
+/// The line terminator a file uses, so inserted lines match it.
+pub fn newline(text: &[u8]) -> &'static [u8] {
+    if text.windows(2).any(|w| w == b"\r\n") {
+        b"\r\n"
+    } else {
+        b"\n"
+    }
+}
+
+/// Turns `\n`-terminated rendered text into the file's line endings.
+pub fn with_newlines(rendered: &str, nl: &[u8]) -> Vec<u8> {
+    if nl == b"\n" {
+        return rendered.as_bytes().to_vec();
+    }
+    rendered.replace('\n', "\r\n").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_lines_takes_one_separating_blank_line() {
+        let mut t = b"a\n\nb\n\nc\n".to_vec();
+        remove_lines(&mut t, 2, 2);
+        assert_eq!(t, b"a\n\nc\n");
+        let mut t = b"a\n\nb\n}\n".to_vec();
+        remove_lines(&mut t, 2, 2);
+        assert_eq!(t, b"a\n}\n");
+        let mut t = b"a\nb\nc".to_vec();
+        remove_lines(&mut t, 2, 2);
+        assert_eq!(t, b"a\nb\n");
+    }
+}

@@ -1,0 +1,310 @@
+//! How close a generated port is to its golden port.
+//!
+//! Per file: *text-identical* (byte for byte) or *code-equivalent*
+//! (equal after removing comments and folding whitespace: C token
+//! streams for C, non-comment lines for Makefiles, and for Kconfig each
+//! entry's property lines as a set, since their order carries no
+//! meaning), plus the number of differing code tokens and `similar`'s
+//! ratio. A file deleted on one side must be deleted on the other.
+
+use serde::Serialize;
+use similar::{ChangeTag, TextDiff};
+
+/// Per-file outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    Identical,
+    Equivalent,
+    Differs,
+    /// The golden port changes the file, the generated one does not.
+    Missing,
+    /// The generated port changes the file, the golden one does not.
+    Extra,
+}
+
+/// Per-arch verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Identical,
+    Equivalent,
+    Justified,
+    Differs,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileComparison {
+    pub path: String,
+    pub status: FileStatus,
+    pub code_token_diff: usize,
+    pub similarity: f32,
+    /// Why a difference is the golden port's fault, found mechanically.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+}
+
+/// The kind of text a file holds, which decides how code is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    C,
+    Kconfig,
+    Make,
+}
+
+impl Language {
+    pub fn of(path: &str) -> Language {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if name.starts_with("Kconfig") {
+            Language::Kconfig
+        } else if name.starts_with("Makefile") || name == "Kbuild" || name.ends_with(".mk") {
+            Language::Make
+        } else {
+            Language::C
+        }
+    }
+}
+
+/// Compares one file's generated and golden post-states (`None`: deleted).
+pub fn compare(path: &str, generated: Option<&[u8]>, golden: Option<&[u8]>, changed_by_gen: bool, changed_by_golden: bool) -> FileComparison {
+    let lang = Language::of(path);
+    let tokens = |t: Option<&[u8]>| t.map(|t| code_units(lang, t)).unwrap_or_default();
+    let (gt, rt) = (tokens(generated), tokens(golden));
+    let (rs, gs): (Vec<&str>, Vec<&str>) = (rt.iter().map(String::as_str).collect(), gt.iter().map(String::as_str).collect());
+    let token_diff = TextDiff::from_slices(&rs, &gs).iter_all_changes().filter(|c| c.tag() != ChangeTag::Equal).count();
+    let similarity = match (generated, golden) {
+        (Some(a), Some(b)) => TextDiff::from_lines(&String::from_utf8_lossy(b), &String::from_utf8_lossy(a)).ratio(),
+        (None, None) => 1.0,
+        _ => 0.0,
+    };
+    let status = if generated == golden {
+        FileStatus::Identical
+    } else if generated.is_some() == golden.is_some() && gt == rt {
+        FileStatus::Equivalent
+    } else if !changed_by_gen {
+        FileStatus::Missing
+    } else if !changed_by_golden {
+        FileStatus::Extra
+    } else {
+        FileStatus::Differs
+    };
+    let justification = match status {
+        FileStatus::Differs | FileStatus::Missing | FileStatus::Extra if lang == Language::C => {
+            justify_by_preprocessor(generated, golden)
+        }
+        _ => None,
+    };
+    FileComparison { path: path.to_string(), status, code_token_diff: token_diff, similarity, justification }
+}
+
+/// The golden file does not preprocess (an `#endif` without its `#if`,
+/// or an `#if` never closed) while the generated one does.
+fn justify_by_preprocessor(generated: Option<&[u8]>, golden: Option<&[u8]>) -> Option<String> {
+    let golden_err = conditional_balance(golden?).err()?;
+    conditional_balance(generated?).ok()?;
+    Some(format!("the golden file does not preprocess: {golden_err}; the generated file is balanced"))
+}
+
+/// Checks that `#if`/`#ifdef`/`#ifndef` and `#endif` pair up.
+pub fn conditional_balance(text: &[u8]) -> Result<(), String> {
+    let mut open: Vec<usize> = Vec::new();
+    for (i, line) in String::from_utf8_lossy(text).lines().enumerate() {
+        let l = line.trim_start();
+        let Some(d) = l.strip_prefix('#') else { continue };
+        let d = d.trim_start();
+        if d.starts_with("if") {
+            open.push(i + 1);
+        } else if d.starts_with("endif") && open.pop().is_none() {
+            return Err(format!("line {}: #endif without #if", i + 1));
+        }
+    }
+    match open.last() {
+        Some(line) => Err(format!("line {line}: #if never closed")),
+        None => Ok(()),
+    }
+}
+
+/// The units compared for code equivalence.
+pub fn code_units(lang: Language, text: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(text).replace("\\\r\n", " ").replace("\\\n", " ");
+    match lang {
+        Language::C => c_tokens(&text),
+        Language::Make => text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect(),
+        Language::Kconfig => kconfig_units(&text),
+    }
+}
+
+/// Kconfig entries with their property lines sorted; help text keeps
+/// its order.
+fn kconfig_units(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut props: Vec<String> = Vec::new();
+    let mut in_help = false;
+    let flush = |props: &mut Vec<String>, out: &mut Vec<String>| {
+        props.sort();
+        out.append(props);
+    };
+    for line in text.lines() {
+        let folded = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let trimmed = folded.trim_start();
+        if trimmed.starts_with('#') || trimmed.is_empty() {
+            continue;
+        }
+        let indented = line.starts_with(char::is_whitespace);
+        if !indented {
+            flush(&mut props, &mut out);
+            in_help = false;
+            out.push(folded);
+        } else if in_help {
+            out.push(folded);
+        } else if trimmed == "help" || trimmed == "---help---" {
+            flush(&mut props, &mut out);
+            in_help = true;
+            out.push(folded);
+        } else {
+            props.push(folded);
+        }
+    }
+    flush(&mut props, &mut out);
+    out
+}
+
+/// C tokens with comments removed; preprocessor lines end in a `\n`
+/// token, since there a line break is syntax.
+fn c_tokens(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut in_directive = false;
+    let mut line_start = true;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            if in_directive {
+                out.push("\n".to_string());
+                in_directive = false;
+            }
+            line_start = true;
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if b[i..].starts_with(b"/*") {
+            let end = text[i + 2..].find("*/").map(|e| i + 2 + e + 2).unwrap_or(b.len());
+            // A comment spanning lines still ends a directive's line.
+            if in_directive && text[i..end].contains('\n') {
+                out.push("\n".to_string());
+                in_directive = false;
+            }
+            i = end;
+            continue;
+        }
+        if b[i..].starts_with(b"//") {
+            i = text[i..].find('\n').map(|e| i + e).unwrap_or(b.len());
+            continue;
+        }
+        if c == b'#' && line_start {
+            in_directive = true;
+        }
+        line_start = false;
+        let start = i;
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < b.len() && b[i] != c {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(b.len());
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+        out.push(text[start..i].to_string());
+    }
+    if in_directive {
+        out.push("\n".to_string());
+    }
+    out
+}
+
+/// The arch verdict from its files.
+pub fn verdict(files: &[FileComparison]) -> Verdict {
+    if files.iter().all(|f| f.status == FileStatus::Identical) {
+        Verdict::Identical
+    } else if files.iter().all(|f| matches!(f.status, FileStatus::Identical | FileStatus::Equivalent)) {
+        Verdict::Equivalent
+    } else if files
+        .iter()
+        .all(|f| matches!(f.status, FileStatus::Identical | FileStatus::Equivalent) || f.justification.is_some())
+    {
+        Verdict::Justified
+    } else {
+        Verdict::Differs
+    }
+}
+
+/// A unified diff from the golden file to the generated one, for review.
+pub fn review_diff(path: &str, generated: Option<&[u8]>, golden: Option<&[u8]>) -> String {
+    let g = golden.map(|t| String::from_utf8_lossy(t).into_owned()).unwrap_or_default();
+    let n = generated.map(|t| String::from_utf8_lossy(t).into_owned()).unwrap_or_default();
+    TextDiff::from_lines(&g, &n)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("golden/{path}"), &format!("generated/{path}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_and_whitespace_do_not_count_in_c() {
+        let a = b"/* one */\n#define A(x)\t\\\n\tf(x)\nint  x; // tail\n";
+        let b = b"#define A(x) f(x)\nint x;\n";
+        assert_eq!(code_units(Language::C, a), code_units(Language::C, b));
+        let c = b"#define A(x)\nf(x)\nint x;\n";
+        assert_ne!(code_units(Language::C, a), code_units(Language::C, c), "a directive ends at its line");
+    }
+
+    #[test]
+    fn kconfig_property_order_does_not_count() {
+        let a = b"config HIGHMEM\n\tbool\n\tdefault y\n\tselect KMAP_LOCAL\n";
+        let b = b"config HIGHMEM\n\tbool\n\tselect KMAP_LOCAL\n\tdefault y\n";
+        assert_eq!(code_units(Language::Kconfig, a), code_units(Language::Kconfig, b));
+        let c = b"config HIGHMEM\n\tbool\n\tdefault y\n";
+        assert_ne!(code_units(Language::Kconfig, a), code_units(Language::Kconfig, c));
+    }
+
+    #[test]
+    fn statuses_and_verdicts() {
+        let same = compare("a.c", Some(b"int x;\n"), Some(b"int x;\n"), true, true);
+        assert_eq!(same.status, FileStatus::Identical);
+        let eq = compare("a.c", Some(b"int x;\n"), Some(b"int  x; /* c */\n"), true, true);
+        assert_eq!(eq.status, FileStatus::Equivalent);
+        let del = compare("a.c", None, Some(b""), true, true);
+        assert_eq!(del.status, FileStatus::Differs, "deleted on one side only");
+        let diff = compare("a.c", Some(b"int y;\n"), Some(b"int x;\n"), true, true);
+        assert_eq!((diff.status, diff.code_token_diff), (FileStatus::Differs, 2));
+        assert_eq!(verdict(&[same.clone(), eq.clone()]), Verdict::Equivalent);
+        assert_eq!(verdict(&[same, diff]), Verdict::Differs);
+    }
+
+    #[test]
+    fn an_unbalanced_golden_conditional_justifies_the_difference() {
+        let golden = b"#ifndef A\n#endif\nint x;\n#endif\n";
+        let generated = b"#ifndef A\n#endif\n#ifdef B\nint x;\n#endif\n";
+        let c = compare("init.c", Some(generated), Some(golden), true, true);
+        assert_eq!(c.status, FileStatus::Differs);
+        assert!(c.justification.unwrap().contains("line 4: #endif without #if"));
+    }
+}

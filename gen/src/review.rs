@@ -1,0 +1,134 @@
+//! Reviewing a generated port against the golden tree: per-file
+//! comparisons, the arch verdict, and how much of the golden port's new
+//! code came from generic operations rather than arch-specific text.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use crate::arch::Arch;
+use crate::fidelity::{self, FileComparison, FileStatus, Verdict};
+use crate::kernel::trees::read_optional;
+use crate::port::Port;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArchReview {
+    pub arch: Arch,
+    pub verdict: Verdict,
+    pub files: Vec<FileComparison>,
+    pub template_lines: usize,
+    /// Code lines the golden port adds.
+    pub golden_added_lines: usize,
+    /// Of those, how many the generated port adds through generic
+    /// operations and shared templates (not arch-specific text).
+    pub generic_added_lines: usize,
+    #[serde(skip)]
+    pub diffs: BTreeMap<String, String>,
+}
+
+/// Files under `arch/<arch>/` whose content differs between the trees.
+pub fn changed_files(tree: &Path, golden: &Path, arch: Arch) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for root in [tree, golden] {
+        let dir = root.join(arch.dir());
+        for entry in WalkDir::new(&dir).sort_by_file_name().into_iter().filter_map(|e| e.ok()) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if out.contains(&rel) {
+                continue;
+            }
+            let (a, b) = (tree.join(&rel), golden.join(&rel));
+            let same_inode = match (a.metadata(), b.metadata()) {
+                (Ok(x), Ok(y)) => x.ino() == y.ino() && x.dev() == y.dev(),
+                _ => false,
+            };
+            if !same_inode && read_optional(&a)? != read_optional(&b)? {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Compares a port with the golden tree.
+pub fn review(port: &Port, tree: &Path, golden: &Path, arch_text: &[String]) -> Result<ArchReview> {
+    let golden_changed = changed_files(tree, golden, port.arch)?;
+    let mut paths: Vec<String> = port.files.iter().map(|f| f.path.clone()).collect();
+    paths.extend(golden_changed.iter().cloned());
+    paths.sort();
+    paths.dedup();
+
+    let mut files = Vec::new();
+    let mut diffs = BTreeMap::new();
+    let (mut golden_added, mut generic_added) = (0, 0);
+    for path in &paths {
+        let ported = port.files.iter().find(|f| &f.path == path);
+        let before = match ported {
+            Some(f) => f.before.clone(),
+            None => read_optional(&tree.join(path))?,
+        };
+        let generated = match ported {
+            Some(f) => f.after.clone(),
+            None => before.clone(),
+        };
+        let gold = read_optional(&golden.join(path))?;
+        let changed_by_gen = ported.is_some_and(|f| f.after != f.before);
+        let changed_by_golden = golden_changed.contains(path);
+        let cmp = fidelity::compare(path, generated.as_deref(), gold.as_deref(), changed_by_gen, changed_by_golden);
+        if !matches!(cmp.status, FileStatus::Identical) {
+            diffs.insert(path.clone(), fidelity::review_diff(path, generated.as_deref(), gold.as_deref()));
+        }
+        let (g, n) = added_code_lines(before.as_deref(), gold.as_deref(), generated.as_deref(), arch_text);
+        golden_added += g;
+        generic_added += n;
+        files.push(cmp);
+    }
+    Ok(ArchReview {
+        arch: port.arch,
+        verdict: fidelity::verdict(&files),
+        files,
+        template_lines: port.template_lines,
+        golden_added_lines: golden_added,
+        generic_added_lines: generic_added,
+        diffs,
+    })
+}
+
+/// Counts the golden port's added code lines, and how many of them the
+/// generated port also adds from text that is not arch-specific.
+fn added_code_lines(before: Option<&[u8]>, golden: Option<&[u8]>, generated: Option<&[u8]>, arch_text: &[String]) -> (usize, usize) {
+    let added = |new: Option<&[u8]>| -> Vec<String> {
+        let old = String::from_utf8_lossy(before.unwrap_or_default()).into_owned();
+        let new = String::from_utf8_lossy(new.unwrap_or_default()).into_owned();
+        similar::TextDiff::from_lines(&old, &new)
+            .iter_all_changes()
+            .filter(|c| c.tag() == similar::ChangeTag::Insert)
+            .map(|c| c.value().split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| is_code(l))
+            .collect()
+    };
+    let golden_added = added(golden);
+    let mut generated_added = added(generated);
+    let mut generic = 0;
+    for line in &golden_added {
+        if let Some(i) = generated_added.iter().position(|g| g == line) {
+            generated_added.swap_remove(i);
+            if !arch_text.iter().any(|a| a == line) {
+                generic += 1;
+            }
+        }
+    }
+    (golden_added.len(), generic)
+}
+
+fn is_code(l: &str) -> bool {
+    let t = l.trim_matches(|c: char| c.is_whitespace() || c == '\\');
+    !(t.is_empty() || t.starts_with("/*") || t.starts_with('*') || t.starts_with("//") || t.starts_with('#') && t.len() == 1)
+}
