@@ -75,9 +75,51 @@ pub fn declarations(text: &[u8], name: &str) -> Vec<Range<usize>> {
             if declares {
                 found.push(n.byte_range());
             }
+        } else if let Some(r) = attributed_prototype(n, text, name) {
+            found.push(r);
         }
     });
     found
+}
+
+/// A prototype followed by attribute macros, `void f(void) __init;`:
+/// the grammar, not knowing the macro, makes it an error node holding
+/// the type and a function declarator whose trailing children are the
+/// macro identifiers, followed by an empty statement `;`. Only that
+/// exact shape is taken, with the `;` included in the range.
+fn attributed_prototype(n: Node, text: &[u8], name: &str) -> Option<Range<usize>> {
+    if n.kind() != "ERROR" {
+        return None;
+    }
+    // The children with their field names (an error node has no
+    // `child_by_field_name`, but its cursor still knows the fields).
+    let mut children: Vec<(Node, Option<&str>)> = Vec::new();
+    let mut c = n.walk();
+    if c.goto_first_child() {
+        loop {
+            children.push((c.node(), c.field_name()));
+            if !c.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    let Some(((f, _), specifiers)) = children.split_last() else { return None };
+    let types = specifiers.iter().filter(|(_, field)| *field == Some("type")).count();
+    let only_specifiers = specifiers
+        .iter()
+        .all(|(k, field)| *field == Some("type") || matches!(k.kind(), "storage_class_specifier" | "type_qualifier"));
+    if f.kind() != "function_declarator" || types != 1 || !only_specifiers || declarator_name(*f, text) != Some(name) {
+        return None;
+    }
+    let (decl, params) = (f.child_by_field_name("declarator")?, f.child_by_field_name("parameters")?);
+    let mut fc = f.walk();
+    let trailing: Vec<Node> = f.children(&mut fc).filter(|k| k.id() != decl.id() && k.id() != params.id()).collect();
+    if trailing.is_empty() || trailing.iter().any(|k| k.kind() != "identifier" || k.start_byte() < params.end_byte()) {
+        return None;
+    }
+    let semi =
+        n.next_sibling().filter(|s| s.kind() == "expression_statement" && s.utf8_text(text).ok() == Some(";"))?;
+    Some(n.start_byte()..semi.end_byte())
 }
 
 /// Byte ranges of the statements inside function bodies that mention
@@ -143,5 +185,18 @@ EXPORT_SYMBOL(kmap_init);
         assert_eq!(s.len(), 1);
         assert_eq!(&SRC[s[0].clone()], "kmap_pte = virt_to_kpte(v);");
         assert!(function(t, "missing").is_none());
+    }
+
+    #[test]
+    fn finds_prototypes_with_trailing_attribute_macros() {
+        let src = "int before;\nvoid setup_tables(void) __init;\nextern long count(int a) __cold __pure;\nint after;\n";
+        let t = src.as_bytes();
+        let d = declarations(t, "setup_tables");
+        assert_eq!(d.len(), 1);
+        assert_eq!(&src[d[0].clone()], "void setup_tables(void) __init;");
+        let d = declarations(t, "count");
+        assert_eq!(&src[d[0].clone()], "extern long count(int a) __cold __pure;");
+        assert_eq!(declarations(t, "after").len(), 1, "the recovery does not swallow what follows");
+        assert!(declarations(t, "__init").is_empty());
     }
 }
