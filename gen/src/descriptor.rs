@@ -93,7 +93,8 @@ impl ArchSpec {
 /// The `arch-templates` folder: `--templates`, else the one beside this
 /// crate's sources.
 pub fn templates_root(flag: Option<&Path>) -> PathBuf {
-    flag.map(Path::to_path_buf).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../arch-templates"))
+    let root = flag.map(Path::to_path_buf).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../arch-templates"));
+    root.canonicalize().unwrap_or(root)
 }
 
 /// Loads and validates `<root>/<arch>/port.toml`.

@@ -50,6 +50,26 @@ fn arch_text(spec: &ArchSpec, templates: &Path) -> Vec<String> {
     lines
 }
 
+/// Evidence that `tree` already has the arch's port: every Kconfig
+/// `select` the descriptor adds is already there. `None` when the arch
+/// is still to be ported.
+pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Option<String>> {
+    let spec = descriptor::load(templates, arch)?;
+    let mut evidence = Vec::new();
+    for f in &spec.descriptor.files {
+        for op in &f.edits {
+            if let crate::edit::Op::KconfigSelect { config, symbol } = op {
+                let text = crate::kernel::trees::read_optional(&tree.join(&f.path))?.unwrap_or_default();
+                if !crate::edit::kbuild::kconfig_selects(&text, config, symbol) {
+                    return Ok(None);
+                }
+                evidence.push(format!("{} already selects {symbol} in {config}", f.path));
+            }
+        }
+    }
+    Ok((!evidence.is_empty()).then(|| evidence.join("; ")))
+}
+
 /// Reviews a port against `golden`.
 pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
     review::review(&p.port, tree, golden, &p.arch_text)

@@ -9,3 +9,4 @@ mod support;
 mod cli_errors;
 mod fetch;
 mod golden;
+mod port;

@@ -18,8 +18,20 @@ pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, pr
     refuse_inside(out, &tree)?;
     let mut failed = Vec::new();
     let mut written = Vec::new();
+    let mut already = Vec::new();
     for &arch in arches {
         let step = progress.step(format!("porting {arch}"));
+        match pipeline::already_ported(arch, &tree, &templates) {
+            Ok(Some(evidence)) => {
+                already.push((arch, evidence));
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failed.push(format!("{e:#}"));
+                continue;
+            }
+        }
         match pipeline::port_arch(arch, &tree, &templates) {
             Ok(p) => {
                 write_port(out, &p.port).with_context(|| format!("{arch}: writing under {}", out.display()))?;
@@ -41,9 +53,13 @@ pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, pr
                 "diff": out.join(format!("{}.diff", p.arch)),
                 "template_lines": p.template_lines,
             })).collect::<Vec<_>>(),
+            "already_ported": already.iter().map(|(a, e)| serde_json::json!({"arch": a, "evidence": e})).collect::<Vec<_>>(),
             "errors": failed,
         }))?,
         Format::Text => {
+            for (arch, evidence) in &already {
+                println!("{:<11} already ported, nothing written ({evidence})", arch.name());
+            }
             for p in &written {
                 let deleted = p.files.iter().filter(|f| f.after.is_none()).count();
                 println!(
@@ -73,29 +89,41 @@ fn refuse_inside(out: &Path, tree: &Path) -> Result<()> {
 }
 
 /// Writes `<out>/<arch>/<path>` for each file, `<out>/<arch>/DELETED`
-/// listing deletions, and `<out>/<arch>.diff`, replacing the arch's
-/// previous output as a whole.
+/// listing deletions, and `<out>/<arch>.diff`. Every file is written
+/// atomically, so an interrupted run leaves each file old or new, never
+/// torn; files of an earlier run that this one does not produce are
+/// removed last.
 pub fn write_port(out: &Path, port: &Port) -> Result<()> {
-    std::fs::create_dir_all(out)?;
-    let staging = tempfile::Builder::new().prefix(&format!(".{}-", port.arch)).tempdir_in(out)?;
+    let dest: PathBuf = out.join(port.arch.name());
+    let mut keep = Vec::new();
     let mut deleted = String::new();
     for f in &port.files {
         match &f.after {
-            Some(bytes) => write_atomic(&staging.path().join(&f.path), bytes)?,
+            Some(bytes) => {
+                let path = dest.join(&f.path);
+                write_atomic(&path, bytes)?;
+                keep.push(path);
+            }
             None => deleted.push_str(&format!("{}\n", f.path)),
         }
     }
     if !deleted.is_empty() {
-        write_atomic(&staging.path().join("DELETED"), deleted.as_bytes())?;
+        write_atomic(&dest.join("DELETED"), deleted.as_bytes())?;
+        keep.push(dest.join("DELETED"));
     }
-    let dest: PathBuf = out.join(port.arch.name());
-    let old = out.join(format!(".{}.old", port.arch));
-    if dest.exists() {
-        std::fs::rename(&dest, &old)?;
+    write_atomic(&out.join(format!("{}.diff", port.arch)), &crate::patch::unified_diff(port))?;
+    remove_stale(&dest, &keep)
+}
+
+fn remove_stale(dest: &Path, keep: &[PathBuf]) -> Result<()> {
+    for entry in walkdir::WalkDir::new(dest).contents_first(true).into_iter().filter_map(|e| e.ok()) {
+        let p = entry.path();
+        if entry.file_type().is_dir() {
+            // Only removes empty folders.
+            let _ = std::fs::remove_dir(p);
+        } else if !keep.iter().any(|k| k == p) {
+            std::fs::remove_file(p).with_context(|| format!("removing stale {}", p.display()))?;
+        }
     }
-    std::fs::rename(staging.keep(), &dest)?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old)?;
-    }
-    write_atomic(&out.join(format!("{}.diff", port.arch)), &crate::patch::unified_diff(port))
+    Ok(())
 }

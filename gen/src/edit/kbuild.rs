@@ -55,23 +55,51 @@ pub fn kconfig_select(t: &mut Vec<u8>, config: &str, symbol: &str) -> Result<(),
     let nl = text::newline(t);
     let mut ins = format!("{indent}select {symbol}").into_bytes();
     ins.extend_from_slice(nl);
-    let pos = lines[after].end;
-    text::splice(t, pos..pos, &ins);
+    text::insert_after_line(t, after, &ins);
     Ok(())
 }
 
-/// Removes the Makefile line that builds `object` (the line's only
-/// object), and a comment line right above it that described it.
-pub fn remove_object(t: &mut Vec<u8>, object: &str) -> Result<(), String> {
+/// Whether the entry `config CONFIG` already selects SYMBOL.
+pub fn kconfig_selects(t: &[u8], config: &str, symbol: &str) -> bool {
     let lines = text::line_ranges(t);
-    let idx = lines
+    let Some(head) = lines.iter().position(|l| {
+        let s = line_str(t, l);
+        let mut w = s.split_whitespace();
+        matches!(w.next(), Some("config") | Some("menuconfig")) && w.next() == Some(config) && w.next().is_none()
+    }) else {
+        return false;
+    };
+    lines[head + 1..]
         .iter()
-        .position(|l| {
-            let s = line_str(t, l);
-            let Some((lhs, rhs)) = s.split_once("+=").or_else(|| s.split_once(":=")) else { return false };
-            lhs.trim_start().starts_with("obj-") && rhs.split_whitespace().collect::<Vec<_>>() == [object]
-        })
-        .ok_or_else(|| format!("no Makefile line building only `{object}`"))?;
+        .map(|l| line_str(t, l))
+        .take_while(|s| s.starts_with(char::is_whitespace) && !s.trim().is_empty())
+        .any(|s| s.split_whitespace().collect::<Vec<_>>() == ["select", symbol])
+}
+
+/// Removes every Makefile line that builds `object` (as the line's only
+/// object), and a comment line right above one that described it.
+pub fn remove_object(t: &mut Vec<u8>, object: &str) -> Result<(), String> {
+    let mut removed = 0;
+    while let Some(idx) = object_line(t, object) {
+        remove_object_line(t, idx);
+        removed += 1;
+    }
+    if removed == 0 {
+        return Err(format!("no Makefile line building only `{object}`"));
+    }
+    Ok(())
+}
+
+fn object_line(t: &[u8], object: &str) -> Option<usize> {
+    text::line_ranges(t).iter().position(|l| {
+        let s = line_str(t, l);
+        let Some((lhs, rhs)) = s.split_once("+=").or_else(|| s.split_once(":=")) else { return false };
+        lhs.trim_start().starts_with("obj-") && rhs.split_whitespace().collect::<Vec<_>>() == [object]
+    })
+}
+
+fn remove_object_line(t: &mut Vec<u8>, idx: usize) {
+    let lines = text::line_ranges(t);
     let mut first = idx;
     let comment_above = idx > 0 && line_str(t, &lines[idx - 1]).trim_start().starts_with('#');
     let ends_paragraph = idx + 1 >= lines.len() || text::is_blank(t, &lines[idx + 1]);
@@ -83,7 +111,6 @@ pub fn remove_object(t: &mut Vec<u8>, object: &str) -> Result<(), String> {
         first -= 1;
     }
     text::remove_lines(t, first, idx);
-    Ok(())
 }
 
 #[cfg(test)]

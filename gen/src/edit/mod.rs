@@ -5,8 +5,11 @@
 //! `text` holds the byte-level line helpers they share.
 
 pub mod c;
-mod kbuild;
+pub mod kbuild;
 mod ops;
 pub mod text;
 
 pub use ops::{apply, Anchor, Op, Render};
+
+#[cfg(test)]
+mod proptests;

@@ -15,16 +15,16 @@ use super::{c, kbuild, text};
 pub enum Op {
     /// Add `select SYMBOL` to the Kconfig entry `config CONFIG`.
     KconfigSelect { config: String, symbol: String },
-    /// Replace `#include <FROM>` with `#include <TO>`.
+    /// Replace every `#include <FROM>` with `#include <TO>`.
     ReplaceInclude { from: String, to: String },
-    /// Remove `#include <HEADER>`.
+    /// Remove every `#include <HEADER>`.
     DropInclude { header: String },
     /// Add `#include <HEADER>` right after `#include <AFTER>`.
     AddInclude { header: String, after: String },
     /// Rename an identifier everywhere in the file (comments included).
     Rename { from: String, to: String },
-    /// Remove a function definition, the comment right above it, its
-    /// EXPORT_SYMBOL and the blank line it leaves.
+    /// Remove every definition of a function, the comment right above
+    /// it, its EXPORT_SYMBOL and the blank line it leaves.
     RemoveFunction { name: String },
     /// Remove every declaration or definition of a variable or prototype,
     /// its EXPORT_SYMBOL, and an `#ifdef` block left empty.
@@ -55,6 +55,19 @@ pub enum Op {
     ReplaceFunction { name: String, template: String },
     /// Replace one exact occurrence of FROM with a rendered template.
     ReplaceText { from: String, template: String },
+    /// Remove `#define NAME` with its continuation lines, and an `#ifdef`
+    /// block left empty.
+    RemoveMacro { name: String },
+    /// Move a named definition (macro, function, declaration) to an
+    /// anchor: a macro moved next to a macro joins its paragraph.
+    MoveDefinition {
+        name: String,
+        #[serde(flatten)]
+        at: Anchor,
+    },
+    /// Remove `static` from the definition of function NAME, so that
+    /// other files can call it.
+    DropStatic { name: String },
 }
 
 /// Where inserted text goes: after or before a named definition (macro,
@@ -88,6 +101,9 @@ impl Op {
             Op::InsertTemplate { template, .. } => format!("insert_template {template}"),
             Op::ReplaceFunction { name, template } => format!("replace_function {name} with {template}"),
             Op::ReplaceText { template, .. } => format!("replace_text with {template}"),
+            Op::RemoveMacro { name } => format!("remove_macro {name}"),
+            Op::MoveDefinition { name, .. } => format!("move_definition {name}"),
+            Op::DropStatic { name } => format!("drop_static {name}"),
         }
     }
 
@@ -147,6 +163,9 @@ pub fn apply(content: &mut Option<Vec<u8>>, op: &Op, render: &dyn Render) -> Res
             let rendered = render.template(template)?;
             replace_once(t, from.as_bytes(), &text::with_newlines(&rendered, text::newline(t)))
         }
+        Op::RemoveMacro { name } => remove_macro(t, name),
+        Op::MoveDefinition { name, at } => move_definition(t, name, at),
+        Op::DropStatic { name } => drop_static(t, name),
     }
 }
 
@@ -168,17 +187,31 @@ fn replace_once(t: &mut Vec<u8>, from: &[u8], to: &[u8]) -> Result<(), String> {
     }
 }
 
+/// Replaces (or drops) every `#include <header>` line.
 fn replace_include(t: &mut Vec<u8>, header: &str, to: Option<&str>) -> Result<(), String> {
-    let idx = include_line(t, header).ok_or_else(|| format!("no `#include <{header}>`"))?;
-    let l = text::line_ranges(t)[idx].clone();
-    match to {
-        Some(to) => {
-            let end = l.start + text::content(t, &l).len();
-            text::splice(t, l.start..end, format!("#include <{to}>").as_bytes());
+    if from_is_to(header, to) {
+        return Err(format!("replacing <{header}> by itself"));
+    }
+    let mut found = false;
+    while let Some(idx) = include_line(t, header) {
+        found = true;
+        let l = text::line_ranges(t)[idx].clone();
+        match to {
+            Some(to) => {
+                let end = l.start + text::content(t, &l).len();
+                text::splice(t, l.start..end, format!("#include <{to}>").as_bytes());
+            }
+            None => text::splice(t, l, b""),
         }
-        None => text::splice(t, l, b""),
+    }
+    if !found {
+        return Err(format!("no `#include <{header}>`"));
     }
     Ok(())
+}
+
+fn from_is_to(header: &str, to: Option<&str>) -> bool {
+    to == Some(header)
 }
 
 fn include_line(t: &[u8], header: &str) -> Option<usize> {
@@ -195,10 +228,9 @@ fn add_include(t: &mut Vec<u8>, header: &str, after: &str) -> Result<(), String>
         return Err(format!("`#include <{header}>` is already there"));
     }
     let at = include_line(t, after).ok_or_else(|| format!("no `#include <{after}>` to add it after"))?;
-    let pos = text::line_ranges(t)[at].end;
     let mut line = format!("#include <{header}>").into_bytes();
     line.extend_from_slice(text::newline(t));
-    text::splice(t, pos..pos, &line);
+    text::insert_after_line(t, at, &line);
     Ok(())
 }
 
@@ -243,7 +275,9 @@ fn node_lines(t: &[u8], range: &std::ops::Range<usize>, with_comment: bool) -> (
     (first, last)
 }
 
-/// Removes `EXPORT_SYMBOL(name);` (and `_GPL`) lines.
+/// Removes `EXPORT_SYMBOL(name);` (and `_GPL`) lines, and the lines
+/// registering `name` as an initcall (`arch_initcall(name);`,
+/// `module_init(name);`, ...).
 fn remove_export(t: &mut Vec<u8>, name: &str) {
     loop {
         let lines = text::line_ranges(t);
@@ -251,6 +285,7 @@ fn remove_export(t: &mut Vec<u8>, name: &str) {
             let c = String::from_utf8_lossy(&text::content(t, l)).into_owned();
             let c = c.trim();
             (c.starts_with("EXPORT_SYMBOL(") || c.starts_with("EXPORT_SYMBOL_GPL(")) && c.contains(&format!("({name});"))
+                || is_initcall(c, name)
         });
         match found {
             Some(i) => text::remove_lines(t, i, i),
@@ -260,9 +295,16 @@ fn remove_export(t: &mut Vec<u8>, name: &str) {
 }
 
 fn remove_function(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
-    let r = c::function(t, name).ok_or_else(|| format!("no definition of function `{name}`"))?;
-    let (first, last) = node_lines(t, &r, true);
-    text::remove_lines(t, first, last);
+    // Every definition goes: `#ifdef` variants of one function included.
+    let mut removed = 0;
+    while let Some(r) = c::function(t, name) {
+        let (first, last) = node_lines(t, &r, true);
+        text::remove_lines(t, first, last);
+        removed += 1;
+    }
+    if removed == 0 {
+        return Err(format!("no definition of function `{name}`"));
+    }
     remove_export(t, name);
     Ok(())
 }
@@ -302,6 +344,9 @@ fn remove_statements(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
 fn prune_empty_conditional(t: &mut Vec<u8>, at: usize) {
     let lines = text::line_ranges(t);
     let text_of = |i: usize| String::from_utf8_lossy(&text::content(t, &lines[i])).trim().to_string();
+    if lines.is_empty() {
+        return;
+    }
     let mut open = at.min(lines.len());
     while open > 0 {
         open -= 1;
@@ -313,7 +358,7 @@ fn prune_empty_conditional(t: &mut Vec<u8>, at: usize) {
             return;
         }
     }
-    if !text_of(open).starts_with("#if") {
+    if open >= lines.len() || !text_of(open).starts_with("#if") {
         return;
     }
     let Some(close) = (at..lines.len()).find(|&i| !text_of(i).is_empty()) else { return };
@@ -351,23 +396,39 @@ fn first_code_line(t: &[u8]) -> Option<usize> {
 }
 
 /// Finds the lines of a named definition: a `#define NAME` (with its
-/// continuation lines), a function, or a declaration.
+/// continuation lines), a function, or a declaration, with a comment
+/// right above it.
 fn definition_lines(t: &[u8], name: &str) -> Option<(usize, usize)> {
+    definition_span(t, name).map(|(first, _, last)| (first, last))
+}
+
+/// The lines of a named definition as `definition_lines` finds it: the
+/// first line of a comment right above it (else its own first line), its
+/// own first line, and its last line.
+fn definition_span(t: &[u8], name: &str) -> Option<(usize, usize, usize)> {
     let lines = text::line_ranges(t);
-    let define = lines.iter().position(|l| {
+    let r = match define_lines(t, name) {
+        Some((first, last)) => lines[first].start..lines[last].end,
+        None => c::function(t, name).or_else(|| c::declarations(t, name).into_iter().next())?,
+    };
+    let (own_first, last) = node_lines(t, &r, false);
+    let (first, _) = node_lines(t, &r, true);
+    Some((first, own_first, last))
+}
+
+/// The lines of `#define NAME` and its continuation lines.
+fn define_lines(t: &[u8], name: &str) -> Option<(usize, usize)> {
+    let lines = text::line_ranges(t);
+    let first = lines.iter().position(|l| {
         let c = String::from_utf8_lossy(&text::content(t, l)).into_owned();
         let rest = c.trim_start().strip_prefix("#define").map(str::trim_start).unwrap_or("");
         rest.starts_with(name) && rest[name.len()..].chars().next().is_none_or(|ch| !(ch.is_alphanumeric() || ch == '_'))
-    });
-    if let Some(first) = define {
-        let mut last = first;
-        while last + 1 < lines.len() && text::content(t, &lines[last]).ends_with(b"\\") {
-            last += 1;
-        }
-        return Some((first, last));
+    })?;
+    let mut last = first;
+    while last + 1 < lines.len() && text::content(t, &lines[last]).ends_with(b"\\") {
+        last += 1;
     }
-    let r = c::function(t, name).or_else(|| c::declarations(t, name).into_iter().next())?;
-    Some(node_lines(t, &r, true))
+    Some((first, last))
 }
 
 fn insert(t: &mut Vec<u8>, at: &Anchor, rendered: &str) -> Result<(), String> {
@@ -379,8 +440,7 @@ fn insert(t: &mut Vec<u8>, at: &Anchor, rendered: &str) -> Result<(), String> {
             let (_, last) = definition_lines(t, name).ok_or_else(|| format!("anchor: no definition of `{name}`"))?;
             let mut ins = nl.to_vec();
             ins.extend_from_slice(&block);
-            let pos = lines[last].end;
-            text::splice(t, pos..pos, &ins);
+            text::insert_after_line(t, last, &ins);
         }
         (None, Some(name), false) => {
             let (first, _) = definition_lines(t, name).ok_or_else(|| format!("anchor: no definition of `{name}`"))?;

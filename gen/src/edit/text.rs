@@ -42,6 +42,19 @@ pub fn splice(text: &mut Vec<u8>, range: Range<usize>, with: &[u8]) {
     text.splice(range, with.iter().copied());
 }
 
+/// Inserts `bytes` (whole lines) after line `idx`; a last line without
+/// a terminator gets one first, so the inserted text starts a new line.
+pub fn insert_after_line(text: &mut Vec<u8>, idx: usize, bytes: &[u8]) {
+    let lines = line_ranges(text);
+    let pos = lines[idx].end;
+    let mut ins = Vec::new();
+    if !text[..pos].ends_with(b"\n") {
+        ins.extend_from_slice(newline(text));
+    }
+    ins.extend_from_slice(bytes);
+    splice(text, pos..pos, &ins);
+}
+
 /// Removes whole lines `first..=last` and then, if that left two blank
 /// lines next to each other (or a blank line just after an opening or
 /// before a closing line), removes one blank line: a removed definition

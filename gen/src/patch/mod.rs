@@ -9,6 +9,9 @@ mod apply;
 mod parse;
 mod write;
 
+#[cfg(test)]
+mod proptests;
+
 pub use apply::{apply_hunks, Applied, ApplyError};
 pub use parse::{parse_patch, ParseError};
 pub use write::{file_diff, unified_diff};

@@ -31,11 +31,13 @@ pub fn parse_patch(text: &[u8]) -> Result<Patch, ParseError> {
     // Git's extended headers seen since the last file section started.
     let mut git_created = false;
     let mut git_deleted = false;
+    let mut git_section = false;
     while i < lines.len() {
         let line = lines[i];
         if line.starts_with(b"diff ") {
             git_created = false;
             git_deleted = false;
+            git_section = line.starts_with(b"diff --git ");
         } else if line.starts_with(b"new file mode") {
             git_created = true;
         } else if line.starts_with(b"deleted file mode") {
@@ -55,7 +57,7 @@ pub fn parse_patch(text: &[u8]) -> Result<Patch, ParseError> {
             if hunks.is_empty() {
                 return Err(err(header_line, "file header without any @@ hunk"));
             }
-            let kind = file_change(&old, &new, &hunks, git_created, git_deleted);
+            let kind = file_change(&old, &new, &hunks, git_section, git_created, git_deleted);
             let path = match kind {
                 FileChange::Deleted => old,
                 _ => new,
@@ -125,13 +127,15 @@ fn file_change(
     old: &Option<String>,
     new: &Option<String>,
     hunks: &[Hunk],
+    git: bool,
     git_created: bool,
     git_deleted: bool,
 ) -> FileChange {
     // `diff -N` writes neither /dev/null nor git headers: a file that ends
-    // empty is marked only by a `+0,0` hunk, one that starts empty by `-0,0`.
-    let all_to_nothing = hunks.iter().all(|h| h.new_start == 0 && h.new_len == 0);
-    let all_from_nothing = hunks.iter().all(|h| h.old_start == 0 && h.old_len == 0);
+    // empty is marked only by a `+0,0` hunk, one that starts empty by
+    // `-0,0`. Git marks both explicitly, so there an emptied file stays.
+    let all_to_nothing = !git && hunks.iter().all(|h| h.new_start == 0 && h.new_len == 0);
+    let all_from_nothing = !git && hunks.iter().all(|h| h.old_start == 0 && h.old_len == 0);
     if new.is_none() || git_deleted || all_to_nothing {
         FileChange::Deleted
     } else if old.is_none() || git_created || all_from_nothing {
