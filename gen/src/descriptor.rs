@@ -104,7 +104,7 @@ pub fn load(root: &Path, arch: Arch) -> Result<ArchSpec> {
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading the {arch} descriptor {}", path.display()))?;
     let descriptor: Descriptor = toml::from_str(&text).map_err(|e| {
         let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-        anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message())
+        anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message().trim().replace('\n', "; "))
     })?;
     validate(&descriptor, arch, &path)?;
     Ok(ArchSpec { arch, dir, descriptor })

@@ -10,3 +10,4 @@ mod cli_errors;
 mod fetch;
 mod golden;
 mod port;
+mod robustness;

@@ -1,0 +1,191 @@
+//! Bad input, hostile trees and interrupted runs: exit status 2 with a
+//! message naming the file, never a panic, never a partial write.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use archport::arch::Arch;
+use archport::descriptor;
+
+use crate::support::{archport, assert_status, kernel, stderr, stdout};
+
+/// A small kernel tree holding just what porting `arch` reads, copied
+/// from the pre-port tree (so tests may change it freely).
+fn mini_tree(arch: Arch) -> tempfile::TempDir {
+    let k = kernel();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(k.pre_port.join("Makefile"), dir.path().join("Makefile")).unwrap();
+    std::fs::create_dir_all(dir.path().join("mm")).unwrap();
+    let spec = descriptor::load(&descriptor::templates_root(None), arch).unwrap();
+    for f in &spec.descriptor.files {
+        let to = dir.path().join(&f.path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(k.pre_port.join(&f.path), to).unwrap();
+    }
+    dir
+}
+
+/// A copy of the project's arch-templates folder to break.
+fn templates_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = descriptor::templates_root(None);
+    for e in walkdir::WalkDir::new(&src).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()) {
+        let to = dir.path().join(e.path().strip_prefix(&src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(e.path(), to).unwrap();
+    }
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} lacks `{from}`", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn port_arm(tree: &Path, templates: &Path, out: &Path) -> std::process::Output {
+    archport(&[
+        "port",
+        "--arch",
+        "arm",
+        "--quiet",
+        "--tree",
+        tree.to_str().unwrap(),
+        "--golden",
+        tree.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[track_caller]
+fn fails_with(o: &std::process::Output, needles: &[&str]) {
+    assert_status(o, 2);
+    let err = stderr(o);
+    for n in needles {
+        assert!(err.contains(n), "expected `{n}` in:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn descriptor_syntax_error_names_file_line_and_column() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    let desc = tpl.path().join("arm/port.toml");
+    edit(&desc, "[facts]", "[facts");
+    let line = std::fs::read_to_string(&desc).unwrap().lines().position(|l| l == "[facts").unwrap() + 1;
+    let at = format!("arm/port.toml:{line}:7:");
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &[&at, "invalid table header"]);
+    assert!(!out.path().join("arm").exists(), "nothing written");
+}
+
+#[test]
+fn descriptor_unknown_field_names_it() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    edit(&tpl.path().join("arm/port.toml"), "[facts]\n", "[facts]\ntlb_is_magic = true\n");
+    let o = port_arm(tree.path(), tpl.path(), out.path());
+    fails_with(&o, &["arm/port.toml:", "unknown field `tlb_is_magic`"]);
+    let line = stderr(&o).split("port.toml:").nth(1).unwrap().split(':').next().unwrap().parse::<usize>().unwrap();
+    assert!(line > 1, "a real line number: {}", stderr(&o));
+}
+
+#[test]
+fn template_error_names_the_template() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    std::fs::write(tpl.path().join("arm/high_get.tera"), "line one\n{{ no_such_variable }}\n").unwrap();
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &["arm/high_get", "no_such_variable"]);
+}
+
+#[test]
+fn descriptor_naming_a_missing_file_or_function() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    edit(&tpl.path().join("arm/port.toml"), "name = \"get_fixmap_pte\"", "name = \"no_such_function\"");
+    fails_with(
+        &port_arm(tree.path(), tpl.path(), out.path()),
+        &["arm: arch/arm/mm/highmem.c: remove_function no_such_function: no definition of function `no_such_function`"],
+    );
+    std::fs::remove_file(tree.path().join("arch/arm/mm/cache-xsc3l2.c")).unwrap();
+    let tpl = templates_copy();
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &["arm: arch/arm/mm/cache-xsc3l2.c", "no such file"]);
+    assert!(!out.path().join("arm").exists());
+}
+
+#[test]
+fn descriptor_paths_must_stay_inside_the_arch() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    edit(&tpl.path().join("arm/port.toml"), "path = \"arch/arm/Kconfig\"", "path = \"arch/arm/../../etc/passwd\"");
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &["must be relative and inside the tree"]);
+}
+
+#[test]
+fn a_moved_anchor_is_reported_and_nothing_is_written_for_that_arch() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    edit(&tree.path().join("arch/arm/include/asm/highmem.h"), "extern void *kmap_atomic_pfn(unsigned long pfn);\n", "");
+    fails_with(
+        &port_arm(tree.path(), tpl.path(), out.path()),
+        &["arm: arch/arm/include/asm/highmem.h: remove_declaration kmap_atomic_pfn: no declaration of `kmap_atomic_pfn`"],
+    );
+    assert!(!out.path().join("arm").exists() && !out.path().join("arm.diff").exists());
+}
+
+#[test]
+fn symbolic_links_in_the_tree_are_not_edited_through() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    let makefile = tree.path().join("arch/arm/mm/Makefile");
+    let elsewhere = tree.path().join("elsewhere");
+    std::fs::rename(&makefile, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &makefile).unwrap();
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &["arch/arm/mm/Makefile is a symbolic link"]);
+}
+
+#[test]
+fn an_already_ported_tree_is_left_alone() {
+    let k = kernel();
+    let out = tempfile::tempdir().unwrap();
+    let o = archport(&["port", "--quiet", "--tree", k.golden.to_str().unwrap(), "--out", out.path().to_str().unwrap()]);
+    assert_status(&o, 0);
+    let text = stdout(&o);
+    for arch in Arch::ALL {
+        assert!(text.contains(&format!("{:<11} already ported", arch.name())), "{arch}: {text}");
+    }
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
+}
+
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with(".archport-"))
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_killed_run_leaves_every_file_whole() {
+    let out = tempfile::tempdir().unwrap();
+    assert_status(&archport(&["port", "--quiet", "--out", out.path().to_str().unwrap()]), 0);
+    let complete = snapshot(out.path());
+    for delay_ms in [5u64, 20, 60, 150] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_archport"))
+            .args(["port", "--quiet", "--out", out.path().to_str().unwrap()])
+            .env("ARCHPORT_CACHE", crate::support::cache_root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().ok();
+        child.wait().unwrap();
+        // Same inputs, so old and new files are equal: any other content
+        // would be a torn write.
+        let now = snapshot(out.path());
+        for (path, bytes) in &now {
+            let before = complete.iter().find(|(p, _)| p == path).map(|(_, b)| b);
+            assert_eq!(before, Some(bytes), "{} is torn or unexpected after a kill at {delay_ms} ms", path.display());
+        }
+    }
+}
