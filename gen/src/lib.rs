@@ -14,6 +14,7 @@ pub mod cli;
 pub mod edit;
 pub mod golden;
 pub mod kernel;
+pub mod outdir;
 pub mod output;
 pub mod patch;
 pub mod progress;

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod bless;
 mod cli_errors;
 mod fetch;
 mod golden;

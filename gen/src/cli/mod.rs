@@ -5,6 +5,7 @@
 //! once. Exit status: 0 success, 1 a check found a difference, 2 bad
 //! input or usage.
 
+mod bless;
 mod data;
 mod diff;
 mod fetch;
@@ -83,9 +84,11 @@ archport golden --golden-patch my-series.patch"
         data: DataArgs,
     },
     /// Port the arches: write each touched file's post-state and a diff per arch.
-    #[command(after_help = "Examples:\n  archport port --arch arm --out out\n  archport port --tree ~/linux --templates my-templates\n\n\
+    #[command(
+        after_help = "Examples:\n  archport port --arch arm --out out\n  archport port --tree ~/linux --templates my-templates\n\n\
 Writes OUT/ARCH/PATH for every file the port changes, OUT/ARCH/DELETED listing deleted files, and \
-OUT/ARCH.diff against the input tree. The input tree is never written.")]
+OUT/ARCH.diff against the input tree. The input tree is never written."
+    )]
     Port {
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
@@ -106,26 +109,37 @@ justified (differs where the golden port is provably wrong), differs. Exit 1 whe
         data: DataArgs,
     },
     /// The comparison for CI: a short summary, exit 0 when no arch differs, 1 otherwise.
-    #[command(after_help = "Example:\n  archport check --quiet || echo 'a port drifted from its golden'")]
+    #[command(after_help = "Examples:\n  archport check --quiet || echo 'a port drifted from its golden'\n  \
+archport check --golden-dir ci/golden            # compare with your blessed copy\n  \
+archport check --golden-dir ci/golden --bless    # show the changes, then accept them")]
     Check {
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
         #[command(flatten)]
         data: DataArgs,
+        /// Compare with the generated output blessed into DIR (same layout as `port --out`).
+        #[arg(long, value_name = "DIR")]
+        golden_dir: Option<PathBuf>,
+        /// Write the current output into --golden-dir after showing what changes.
+        #[arg(long, requires = "golden_dir")]
+        bless: bool,
     },
 }
 
 /// Runs a parsed command line and returns its exit status.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let progress = Progress {
-        enabled: !cli.global.quiet,
-    };
+    let progress = Progress { enabled: !cli.global.quiet };
     match cli.command {
         Command::Fetch { cache, refresh } => fetch::run(cache, refresh, &cli.global, progress),
         Command::Golden { arches, data } => golden::run(&Arch::selected(&arches), &data, &cli.global, progress),
         Command::Port { arches, data, out } => port::run(&Arch::selected(&arches), &data, &out, &cli.global, progress),
         Command::Diff { arches, data } => diff::run(&Arch::selected(&arches), &data, false, &cli.global, progress),
-        Command::Check { arches, data } => diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress),
+        Command::Check { arches, data, golden_dir: Some(dir), bless } => {
+            bless::run(&Arch::selected(&arches), &data, &dir, bless, &cli.global, progress)
+        }
+        Command::Check { arches, data, golden_dir: None, .. } => {
+            diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress)
+        }
     }
 }
 

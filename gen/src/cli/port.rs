@@ -1,15 +1,13 @@
 //! `archport port`: write each arch's ported files and its diff.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
 use super::{print_json, DataArgs, Format, GlobalArgs};
 use crate::arch::Arch;
-use crate::output::write_atomic;
 use crate::pipeline;
-use crate::port::Port;
 use crate::progress::Progress;
 
 pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
@@ -34,7 +32,8 @@ pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, pr
         }
         match pipeline::port_arch(arch, &tree, &templates) {
             Ok(p) => {
-                write_port(out, &p.port).with_context(|| format!("{arch}: writing under {}", out.display()))?;
+                crate::outdir::write(out, &p.port)
+                    .with_context(|| format!("{arch}: writing under {}", out.display()))?;
                 written.push(p.port);
             }
             Err(e) => failed.push(format!("{e:#}")),
@@ -83,47 +82,11 @@ fn refuse_inside(out: &Path, tree: &Path) -> Result<()> {
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let (o, t) = (abs(out), abs(tree));
     if o.starts_with(&t) {
-        anyhow::bail!("--out {} is inside the input tree {}; archport never writes into the tree", o.display(), t.display());
-    }
-    Ok(())
-}
-
-/// Writes `<out>/<arch>/<path>` for each file, `<out>/<arch>/DELETED`
-/// listing deletions, and `<out>/<arch>.diff`. Every file is written
-/// atomically, so an interrupted run leaves each file old or new, never
-/// torn; files of an earlier run that this one does not produce are
-/// removed last.
-pub fn write_port(out: &Path, port: &Port) -> Result<()> {
-    let dest: PathBuf = out.join(port.arch.name());
-    let mut keep = Vec::new();
-    let mut deleted = String::new();
-    for f in &port.files {
-        match &f.after {
-            Some(bytes) => {
-                let path = dest.join(&f.path);
-                write_atomic(&path, bytes)?;
-                keep.push(path);
-            }
-            None => deleted.push_str(&format!("{}\n", f.path)),
-        }
-    }
-    if !deleted.is_empty() {
-        write_atomic(&dest.join("DELETED"), deleted.as_bytes())?;
-        keep.push(dest.join("DELETED"));
-    }
-    write_atomic(&out.join(format!("{}.diff", port.arch)), &crate::patch::unified_diff(port))?;
-    remove_stale(&dest, &keep)
-}
-
-fn remove_stale(dest: &Path, keep: &[PathBuf]) -> Result<()> {
-    for entry in walkdir::WalkDir::new(dest).contents_first(true).into_iter().filter_map(|e| e.ok()) {
-        let p = entry.path();
-        if entry.file_type().is_dir() {
-            // Only removes empty folders.
-            let _ = std::fs::remove_dir(p);
-        } else if !keep.iter().any(|k| k == p) {
-            std::fs::remove_file(p).with_context(|| format!("removing stale {}", p.display()))?;
-        }
+        anyhow::bail!(
+            "--out {} is inside the input tree {}; archport never writes into the tree",
+            o.display(),
+            t.display()
+        );
     }
     Ok(())
 }
