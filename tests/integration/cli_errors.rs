@@ -6,11 +6,7 @@ use crate::support::{archport, assert_status, stderr};
 fn unknown_arch() {
     let out = archport(&["golden", "--arch", "alpha"]);
     assert_status(&out, 2);
-    assert!(
-        stderr(&out).contains("unknown arch `alpha`"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("unknown arch `alpha`"), "{}", stderr(&out));
 }
 
 #[test]
@@ -30,9 +26,5 @@ fn golden_patch_that_is_not_a_patch() {
     std::fs::write(&file, "just some notes\n").unwrap();
     let out = archport(&["golden", "--golden-patch", file.to_str().unwrap()]);
     assert_status(&out, 2);
-    assert!(
-        stderr(&out).contains("not a unified diff"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("not a unified diff"), "{}", stderr(&out));
 }

@@ -18,10 +18,7 @@ fn json_names_version_and_absolute_paths() {
 #[test]
 fn a_cached_kernel_needs_no_network() {
     kernel();
-    let out = archport_env(
-        &["fetch", "--quiet"],
-        &[("ARCHPORT_DEBIAN_MIRROR", "http://127.0.0.1:9/debian")],
-    );
+    let out = archport_env(&["fetch", "--quiet"], &[("ARCHPORT_DEBIAN_MIRROR", "http://127.0.0.1:9/debian")]);
     assert_status(&out, 0);
 }
 
@@ -29,26 +26,15 @@ fn a_cached_kernel_needs_no_network() {
 fn unreachable_mirror_fails_with_status_2_and_leaves_no_partial_cache() {
     let cache = tempfile::tempdir().unwrap();
     let out = archport_env(
-        &[
-            "fetch",
-            "--quiet",
-            "--cache",
-            cache.path().to_str().unwrap(),
-        ],
+        &["fetch", "--quiet", "--cache", cache.path().to_str().unwrap()],
         &[
             ("ARCHPORT_DEBIAN_MIRROR", "http://127.0.0.1:9/debian"),
-            (
-                "ARCHPORT_DEBIAN_SECURITY_MIRROR",
-                "http://127.0.0.1:9/debian-security",
-            ),
+            ("ARCHPORT_DEBIAN_SECURITY_MIRROR", "http://127.0.0.1:9/debian-security"),
         ],
     );
     assert_status(&out, 2);
     let err = stderr(&out);
-    assert!(
-        err.contains("bullseye") && err.contains("linux-source-5.10"),
-        "{err}"
-    );
+    assert!(err.contains("bullseye") && err.contains("linux-source-5.10"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one-line reason: {err}");
     let left: Vec<String> = std::fs::read_dir(cache.path().join("linux-source-5.10"))
         .unwrap()

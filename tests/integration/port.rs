@@ -22,10 +22,18 @@ fn every_arch_matches_its_golden_port() {
         let p = pipeline::port_arch(arch, &k.pre_port, &templates()).unwrap_or_else(|e| panic!("{arch}: {e:#}"));
         let r = pipeline::review(&p, &k.pre_port, &k.golden).unwrap();
         for f in &r.files {
-            if f.status == archport::fidelity::FileStatus::Identical || f.status == archport::fidelity::FileStatus::Equivalent {
+            if f.status == archport::fidelity::FileStatus::Identical
+                || f.status == archport::fidelity::FileStatus::Equivalent
+            {
                 continue;
             }
-            assert!(f.justification.is_some(), "{arch}: {} is {:?} without justification:\n{}", f.path, f.status, r.diffs[&f.path]);
+            assert!(
+                f.justification.is_some(),
+                "{arch}: {} is {:?} without justification:\n{}",
+                f.path,
+                f.status,
+                r.diffs[&f.path]
+            );
         }
         verdicts.insert(arch, r.verdict);
     }
@@ -42,7 +50,12 @@ fn check_command_exits_0_and_json_has_the_documented_shape() {
         assert!(["identical", "equivalent", "justified"].contains(&a["verdict"].as_str().unwrap()), "{a}");
         assert!(a["template_lines"].is_u64());
         for f in a["files"].as_array().unwrap() {
-            assert!(f["path"].is_string() && f["status"].is_string() && f["code_token_diff"].is_u64() && f["similarity"].is_f64());
+            assert!(
+                f["path"].is_string()
+                    && f["status"].is_string()
+                    && f["code_token_diff"].is_u64()
+                    && f["similarity"].is_f64()
+            );
         }
     }
     let s = &json["summary"];
@@ -73,7 +86,11 @@ fn two_runs_write_byte_identical_output_and_leave_the_tree_alone() {
     assert!(a.len() > 40, "only {} files written", a.len());
     assert_eq!(a, b);
     assert!(a.contains_key("arm.diff") && a.contains_key("arm/DELETED"));
-    assert_eq!(std::fs::read(k.pre_port.join("arch/arm/mm/highmem.c")).unwrap(), before, "the input tree is never written");
+    assert_eq!(
+        std::fs::read(k.pre_port.join("arch/arm/mm/highmem.c")).unwrap(),
+        before,
+        "the input tree is never written"
+    );
 }
 
 #[test]

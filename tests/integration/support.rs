@@ -15,10 +15,7 @@ pub fn cache_root() -> PathBuf {
 /// The fetched kernel (fetched on first use).
 pub fn kernel() -> &'static KernelCache {
     static K: OnceLock<KernelCache> = OnceLock::new();
-    K.get_or_init(|| {
-        kernel::ensure(&cache_root(), false, Progress { enabled: false })
-            .expect("fetching the kernel")
-    })
+    K.get_or_init(|| kernel::ensure(&cache_root(), false, Progress { enabled: false }).expect("fetching the kernel"))
 }
 
 /// `archport ARGS` with the shared cache, captured.
@@ -28,9 +25,7 @@ pub fn archport(args: &[&str]) -> Output {
 
 pub fn archport_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_archport"));
-    cmd.args(args)
-        .env("ARCHPORT_CACHE", cache_root())
-        .env("NO_COLOR", "1");
+    cmd.args(args).env("ARCHPORT_CACHE", cache_root()).env("NO_COLOR", "1");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -48,11 +43,5 @@ pub fn stderr(o: &Output) -> String {
 /// Asserts an exit status, showing the output when it differs.
 #[track_caller]
 pub fn assert_status(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
+    assert_eq!(o.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
 }

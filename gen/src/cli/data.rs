@@ -46,10 +46,7 @@ impl DataArgs {
 
     /// The tree given with `--tree`, checked to be a kernel tree.
     pub fn user_tree(&self) -> Result<Option<&Path>> {
-        self.tree
-            .as_deref()
-            .map(|t| kernel::check_kernel_tree(t).map(|_| t))
-            .transpose()
+        self.tree.as_deref().map(|t| kernel::check_kernel_tree(t).map(|_| t)).transpose()
     }
 
     /// The tree to port and the golden tree to compare with, fetching
@@ -82,12 +79,7 @@ impl DataArgs {
             }
         };
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let patch = parse_patch(&bytes)
-            .with_context(|| format!("{} is not a usable patch", path.display()))?;
-        Ok(GoldenPatch {
-            version,
-            path,
-            patch,
-        })
+        let patch = parse_patch(&bytes).with_context(|| format!("{} is not a usable patch", path.display()))?;
+        Ok(GoldenPatch { version, path, patch })
     }
 }

@@ -80,7 +80,11 @@ pub fn run(arches: &[Arch], data: &DataArgs, check: bool, global: &GlobalArgs, p
 fn print_text(reviews: &[ArchReview], s: &Summary, brief: bool) {
     println!("{:<11} {:>5}  {:<11} {:>14}  {:>13}", "arch", "files", "verdict", "template lines", "generic share");
     for r in reviews {
-        let share = if r.golden_added_lines == 0 { 100.0 } else { 100.0 * r.generic_added_lines as f64 / r.golden_added_lines as f64 };
+        let share = if r.golden_added_lines == 0 {
+            100.0
+        } else {
+            100.0 * r.generic_added_lines as f64 / r.golden_added_lines as f64
+        };
         println!(
             "{:<11} {:>5}  {:<11} {:>14}  {:>12.0}%",
             r.arch.name(),

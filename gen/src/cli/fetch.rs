@@ -9,12 +9,7 @@ use super::{print_json, Format, GlobalArgs};
 use crate::kernel;
 use crate::progress::Progress;
 
-pub fn run(
-    cache: Option<PathBuf>,
-    refresh: bool,
-    global: &GlobalArgs,
-    progress: Progress,
-) -> Result<ExitCode> {
+pub fn run(cache: Option<PathBuf>, refresh: bool, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
     let root = kernel::cache_root(cache.as_deref())?;
     let k = kernel::ensure(&root, refresh, progress)?;
     let abs = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());

@@ -17,21 +17,12 @@ struct Report<'a> {
     arches: &'a [GoldenPort],
 }
 
-pub fn run(
-    arches: &[Arch],
-    data: &DataArgs,
-    global: &GlobalArgs,
-    progress: Progress,
-) -> Result<ExitCode> {
+pub fn run(arches: &[Arch], data: &DataArgs, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
     let gp = data.golden_patch(progress)?;
     let ports = golden::extract(&gp.patch, arches);
     match global.format {
         Format::Json => {
-            print_json(&Report {
-                version: &gp.version,
-                patch: gp.path.display().to_string(),
-                arches: &ports,
-            })?;
+            print_json(&Report { version: &gp.version, patch: gp.path.display().to_string(), arches: &ports })?;
         }
         Format::Text => {
             println!("golden ports from {} ({})", gp.path.display(), gp.version);
@@ -46,11 +37,8 @@ pub fn run(
 fn print_port(port: &GoldenPort, quiet: bool) {
     let taken: usize = port.files.iter().map(|f| f.taken.len()).sum();
     let left: usize = port.files.iter().map(|f| f.left.len()).sum();
-    let (added, removed) = port
-        .files
-        .iter()
-        .flat_map(|f| &f.taken)
-        .fold((0, 0), |(a, r), h| (a + h.added, r + h.removed));
+    let (added, removed) =
+        port.files.iter().flat_map(|f| &f.taken).fold((0, 0), |(a, r), h| (a + h.added, r + h.removed));
     println!(
         "\n{}: {} files in the port ({} in the RT patch), {} hunks taken (+{} -{}), {} left",
         port.arch,
@@ -65,11 +53,7 @@ fn print_port(port: &GoldenPort, quiet: bool) {
         return;
     }
     for file in &port.files {
-        let note = if file.deleted_by_port() {
-            "  (deleted)"
-        } else {
-            ""
-        };
+        let note = if file.deleted_by_port() { "  (deleted)" } else { "" };
         println!("  {}{note}", file.path);
         for (what, hunks) in [("taken", &file.taken), ("left ", &file.left)] {
             for h in hunks {
@@ -84,10 +68,5 @@ fn line(h: &HunkEntry) -> String {
     if first.len() < h.first_change.len() {
         first.push('…');
     }
-    format!(
-        "{:<28} {:<62} {}",
-        h.header,
-        first.replace('\t', "    "),
-        h.reason
-    )
+    format!("{:<28} {:<62} {}", h.header, first.replace('\t', "    "), h.reason)
 }
