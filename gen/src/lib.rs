@@ -11,6 +11,7 @@
 
 pub mod arch;
 pub mod cli;
+pub mod color;
 pub mod edit;
 pub mod golden;
 pub mod kernel;

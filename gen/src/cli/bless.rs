@@ -64,7 +64,7 @@ pub fn run(
             for c in &changes {
                 println!("{} {}", c.what, c.path);
                 if !global.quiet {
-                    print!("{}", c.diff);
+                    print!("{}", crate::color::paint_diff(&c.diff, global.color.enabled()));
                 }
             }
             let verb = if bless { "blessed" } else { "differ from" };

@@ -66,7 +66,7 @@ pub fn run(arches: &[Arch], data: &DataArgs, check: bool, global: &GlobalArgs, p
             "errors": errors,
             "summary": s,
         }))?,
-        Format::Text => print_text(&reviews, &s, check || global.quiet),
+        Format::Text => print_text(&reviews, &s, check || global.quiet, global.color.enabled()),
     }
     for e in &errors {
         eprintln!("archport: error: {e}");
@@ -77,7 +77,7 @@ pub fn run(arches: &[Arch], data: &DataArgs, check: bool, global: &GlobalArgs, p
     Ok(if s.differs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn print_text(reviews: &[ArchReview], s: &Summary, brief: bool) {
+fn print_text(reviews: &[ArchReview], s: &Summary, brief: bool, color: bool) {
     println!("{:<11} {:>5}  {:<11} {:>14}  {:>13}", "arch", "files", "verdict", "template lines", "generic share");
     for r in reviews {
         let share = if r.golden_added_lines == 0 {
@@ -107,7 +107,7 @@ fn print_text(reviews: &[ArchReview], s: &Summary, brief: bool) {
             );
             if !brief && f.status != FileStatus::Equivalent {
                 if let Some(d) = r.diffs.get(&f.path) {
-                    print!("{d}");
+                    print!("{}", crate::color::paint_diff(d, color));
                 }
             }
         }
