@@ -30,7 +30,8 @@ pub enum Op {
     /// its EXPORT_SYMBOL, and an `#ifdef` block left empty.
     RemoveDeclaration { name: String },
     /// Remove the statements inside functions that mention an identifier
-    /// (a call or an assignment), and an `#ifdef` block left empty.
+    /// (a call or an assignment), the comment right above each, and an
+    /// `#ifdef` block left empty.
     RemoveStatements { mentioning: String },
     /// Remove the Makefile line building OBJECT, with a comment line that
     /// only described it.
@@ -327,7 +328,8 @@ fn remove_declaration(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
 fn remove_statements(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
     let mut removed = 0;
     while let Some(r) = c::statements_mentioning(t, name).into_iter().next() {
-        let (first, last) = node_lines(t, &r, false);
+        // A comment right above a removed statement described it.
+        let (first, last) = node_lines(t, &r, true);
         text::remove_lines(t, first, last);
         prune_empty_conditional(t, first);
         removed += 1;
@@ -466,4 +468,17 @@ fn insert(t: &mut Vec<u8>, at: &Anchor, rendered: &str) -> Result<(), String> {
         _ => return Err("an anchor needs exactly one of `after`, `before` or `at_end = true`".into()),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::*;
+
+    #[test]
+    fn removed_statements_take_their_comment_and_no_block_opens_blank() {
+        let mut t = b"void __init setup(void)\n{\n\tunsigned long v;\n\n\tcheck();\n\t/* cache the first pte */\n\tv = base();\n\tfirst_pte = lookup(v);\n\tother();\n}\n".to_vec();
+        remove_declaration(&mut t, "v").unwrap();
+        remove_statements(&mut t, "v").unwrap();
+        assert_eq!(String::from_utf8(t).unwrap(), "void __init setup(void)\n{\n\tcheck();\n\tother();\n}\n");
+    }
 }

@@ -66,7 +66,8 @@ pub fn remove_lines(text: &mut Vec<u8>, first: usize, last: usize) {
     let before_blank = first > 0 && is_blank(text, &lines[first - 1]);
     let after_blank = last + 1 < lines.len() && is_blank(text, &lines[last + 1]);
     let after_is_end = last + 1 >= lines.len() || closes(&content(text, &lines[last + 1]));
-    let (start, end) = if before_blank && after_blank {
+    let before_is_open = first > 0 && opens(&content(text, &lines[first - 1]));
+    let (start, end) = if (before_blank || before_is_open) && after_blank {
         (start, lines[last + 1].end)
     } else if before_blank && after_is_end {
         (lines[first - 1].start, end)
@@ -74,6 +75,11 @@ pub fn remove_lines(text: &mut Vec<u8>, first: usize, last: usize) {
         (start, end)
     };
     splice(text, start..end, b"");
+}
+
+/// A line that opens a block: it ends with `{`.
+fn opens(line: &[u8]) -> bool {
+    String::from_utf8_lossy(line).trim_end().ends_with('{')
 }
 
 /// A line that closes a block: `}`, `#endif`, `#else`.
@@ -115,5 +121,8 @@ mod tests {
         let mut t = b"a\nb\nc".to_vec();
         remove_lines(&mut t, 2, 2);
         assert_eq!(t, b"a\nb\n");
+        let mut t = b"f()\n{\n\tint v;\n\n\tg();\n}\n".to_vec();
+        remove_lines(&mut t, 2, 2);
+        assert_eq!(t, b"f()\n{\n\tg();\n}\n", "a block does not start with a blank line");
     }
 }
