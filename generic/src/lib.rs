@@ -11,11 +11,13 @@
 mod effect;
 mod facts;
 mod hooks;
+pub mod model;
 mod types;
 
 pub use effect::{Condition, Effect, GuardedEffect};
 pub use facts::{DcacheKind, HardwareFacts};
 pub use hooks::ArchHooks;
+pub use model::{check, PortSpec, Verdict};
 pub use types::{Idx, Page, Pfn, PteVal, Vaddr};
 
 include!(concat!(env!("OUT_DIR"), "/hook_table.rs"));

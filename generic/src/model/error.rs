@@ -1,0 +1,70 @@
+//! Why a port or a scenario cannot be checked at all.
+//!
+//! These are input errors, found before the search starts; a property
+//! that fails during the search is a [`Verdict`](super::Verdict), not an
+//! error.
+
+use std::fmt;
+
+use crate::{Effect, Hook};
+
+/// An input the model cannot run, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {kind}")]
+pub struct ModelError {
+    pub location: Location,
+    pub kind: ErrorKind,
+}
+
+/// Where in the input an error is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// One hook of the port.
+    Hook(Hook),
+    /// One script of the scenario, by name.
+    Script(String),
+    /// The bounds as a whole.
+    Bounds,
+}
+
+/// What is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ErrorKind {
+    /// The hook lists an effect that the generic code gives no meaning
+    /// there (a flush in `map_idx`, colouring in `post_map`, ...).
+    #[error("effect `{0}` has no meaning in this hook")]
+    EffectOutOfPlace(Effect),
+    /// Operation number `.0` reads, writes or unmaps with no live mapping.
+    #[error("operation {0} uses a mapping but none is live")]
+    NoLiveMapping(usize),
+    /// Operation number `.0` writes a page through a kmap() address the
+    /// scenario does not give it.
+    #[error("operation {0} uses a pkmap address of a page that is not permanently mapped")]
+    NotPermanentlyMapped(usize),
+    /// Operation number `.0` names a page outside the scenario's pages.
+    #[error("operation {0} names a page the scenario does not have")]
+    NoSuchPage(usize),
+    /// A task script does not end by returning to user space.
+    #[error("a task script must end by returning to user space, and only there")]
+    MissingUserReturn,
+    /// Operation number `.0` of the interrupt script sleeps or returns
+    /// to user space, which an interrupt handler cannot do.
+    #[error("operation {0} cannot run in interrupt context")]
+    NotInInterrupt(usize),
+    /// A script starts on a CPU the bounds do not have.
+    #[error("the script starts on a CPU outside the bounds")]
+    NoSuchCpu,
+    /// More CPUs, tasks, pages or nesting than the model's small integers hold.
+    #[error("the bounds are too large for the model (at most {0})")]
+    TooLarge(u32),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Hook(hook) => write!(f, "hook {}", hook.c_name()),
+            Location::Script(name) => write!(f, "script {name}"),
+            Location::Bounds => f.write_str("bounds"),
+        }
+    }
+}
