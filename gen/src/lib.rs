@@ -23,5 +23,6 @@ pub mod descriptor;
 pub mod fidelity;
 pub mod port;
 pub mod render;
+pub mod report;
 pub mod pipeline;
 pub mod review;

@@ -26,8 +26,14 @@ pub struct ArchReview {
     /// Of those, how many the generated port adds through generic
     /// operations and shared templates (not arch-specific text).
     pub generic_added_lines: usize,
+    /// Review diffs (golden to generated) of the files that are not
+    /// identical.
     #[serde(skip)]
     pub diffs: BTreeMap<String, String>,
+    /// Both sides of the files that are not identical, for side-by-side
+    /// views: (generated, golden); `None` is a deleted file.
+    #[serde(skip)]
+    pub sides: BTreeMap<String, (Option<Vec<u8>>, Option<Vec<u8>>)>,
 }
 
 /// Files under `arch/<arch>/` whose content differs between the trees.
@@ -67,6 +73,7 @@ pub fn review(port: &Port, tree: &Path, golden: &Path, arch_text: &[String]) -> 
 
     let mut files = Vec::new();
     let mut diffs = BTreeMap::new();
+    let mut sides = BTreeMap::new();
     let (mut golden_added, mut generic_added) = (0, 0);
     for path in &paths {
         let ported = port.files.iter().find(|f| &f.path == path);
@@ -84,6 +91,7 @@ pub fn review(port: &Port, tree: &Path, golden: &Path, arch_text: &[String]) -> 
         let cmp = fidelity::compare(path, generated.as_deref(), gold.as_deref(), changed_by_gen, changed_by_golden);
         if !matches!(cmp.status, FileStatus::Identical) {
             diffs.insert(path.clone(), fidelity::review_diff(path, generated.as_deref(), gold.as_deref()));
+            sides.insert(path.clone(), (generated.clone(), gold.clone()));
         }
         let (g, n) = added_code_lines(before.as_deref(), gold.as_deref(), generated.as_deref(), arch_text);
         golden_added += g;
@@ -98,6 +106,7 @@ pub fn review(port: &Port, tree: &Path, golden: &Path, arch_text: &[String]) -> 
         golden_added_lines: golden_added,
         generic_added_lines: generic_added,
         diffs,
+        sides,
     })
 }
 

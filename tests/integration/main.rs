@@ -11,4 +11,5 @@ mod cli_errors;
 mod fetch;
 mod golden;
 mod port;
+mod report;
 mod robustness;

@@ -11,6 +11,7 @@ mod diff;
 mod fetch;
 mod golden;
 mod port;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,6 +129,19 @@ archport check --golden-dir ci/golden --bless    # show the changes, then accept
         #[arg(long, requires = "golden_dir")]
         bless: bool,
     },
+    /// Write the review report: one self-contained HTML file.
+    #[command(after_help = "Example:\n  archport report --html review.html && chromium review.html\n\n\
+The page needs no network: the summary table, and per arch the generated port beside the golden \
+one (comments set apart), the hooks with their effects, the model verdict and the patch.")]
+    Report {
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<Arch>,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Where to write the HTML file.
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+    },
 }
 
 /// Runs a parsed command line and returns its exit status.
@@ -141,6 +155,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { arches, data, golden_dir: Some(dir), bless } => {
             bless::run(&Arch::selected(&arches), &data, &dir, bless, &cli.global, progress)
         }
+        Command::Report { arches, data, html } => report::run(&Arch::selected(&arches), &data, &html, &cli.global, progress),
         Command::Check { arches, data, golden_dir: None, .. } => {
             diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress)
         }

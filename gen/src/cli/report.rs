@@ -1,0 +1,64 @@
+//! `archport report --html FILE`: the review report.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::{DataArgs, GlobalArgs};
+use crate::arch::Arch;
+use crate::descriptor::ArchSpec;
+use crate::pipeline;
+use crate::progress::Progress;
+use crate::report::{self, ArchEntry, HookEntry};
+
+pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
+    let (tree, golden) = data.trees(progress)?;
+    let version = match (&data.tree, &data.golden) {
+        (Some(_), Some(_)) => "user trees".to_string(),
+        _ => data.kernel(progress)?.version,
+    };
+    let templates = data.templates();
+    let mut entries = Vec::new();
+    for &arch in arches {
+        let step = progress.step(format!("reviewing {arch}"));
+        let p = pipeline::port_arch(arch, &tree, &templates)?;
+        let review = pipeline::review(&p, &tree, &golden)?;
+        let patch = String::from_utf8_lossy(&crate::patch::unified_diff(&p.port)).into_owned();
+        entries.push(ArchEntry { review, hooks: hook_entries(&p.spec), model: None, patch: Some(patch) });
+        drop(step);
+    }
+    let page = report::render(&version, &entries)?;
+    crate::output::write_atomic(html, page.as_bytes())?;
+    if !global.quiet {
+        println!("wrote {} ({} arches)", html.display(), entries.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The hooks of a descriptor as the report lists them.
+pub fn hook_entries(spec: &ArchSpec) -> Vec<HookEntry> {
+    spec.hooks()
+        .into_iter()
+        .map(|(hook, h)| HookEntry {
+            c_name: hook.c_name().to_string(),
+            effects: h
+                .effects
+                .iter()
+                .map(|e| {
+                    let g = e.guarded();
+                    match g.when {
+                        Some(c) => format!("{} (when {})", g.effect, serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or("?")),
+                        None => g.effect.to_string(),
+                    }
+                })
+                .collect(),
+            c: match (&h.c, &h.prototype, &h.template) {
+                (Some(c), _, _) => c.trim().to_string(),
+                (_, Some(p), _) => p.clone(),
+                (_, _, Some(t)) => format!("(template {t})"),
+                _ => String::new(),
+            },
+        })
+        .collect()
+}
