@@ -154,6 +154,30 @@ fn mentions(n: Node, text: &[u8], name: &str) -> bool {
     found
 }
 
+/// Byte range of the declaration specifier `keyword` (`static`,
+/// `inline`, ...) of the definition of function `name`.
+pub fn function_specifier(text: &[u8], name: &str, keyword: &str) -> Option<Range<usize>> {
+    let tree = parse(text);
+    let mut found = None;
+    walk(&tree, |n| {
+        if found.is_some() || n.kind() != "function_definition" {
+            return;
+        }
+        if n.child_by_field_name("declarator").and_then(|d| declarator_name(d, text)) != Some(name) {
+            return;
+        }
+        let mut c = n.walk();
+        found = n
+            .children(&mut c)
+            .find(|k| {
+                matches!(k.kind(), "storage_class_specifier" | "type_qualifier")
+                    && k.utf8_text(text).ok() == Some(keyword)
+            })
+            .map(|k| k.byte_range());
+    });
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -285,7 +285,8 @@ fn remove_export(t: &mut Vec<u8>, name: &str) {
         let found = lines.iter().position(|l| {
             let c = String::from_utf8_lossy(&text::content(t, l)).into_owned();
             let c = c.trim();
-            (c.starts_with("EXPORT_SYMBOL(") || c.starts_with("EXPORT_SYMBOL_GPL(")) && c.contains(&format!("({name});"))
+            (c.starts_with("EXPORT_SYMBOL(") || c.starts_with("EXPORT_SYMBOL_GPL("))
+                && c.contains(&format!("({name});"))
                 || is_initcall(c, name)
         });
         match found {
@@ -424,7 +425,8 @@ fn define_lines(t: &[u8], name: &str) -> Option<(usize, usize)> {
     let first = lines.iter().position(|l| {
         let c = String::from_utf8_lossy(&text::content(t, l)).into_owned();
         let rest = c.trim_start().strip_prefix("#define").map(str::trim_start).unwrap_or("");
-        rest.starts_with(name) && rest[name.len()..].chars().next().is_none_or(|ch| !(ch.is_alphanumeric() || ch == '_'))
+        rest.starts_with(name)
+            && rest[name.len()..].chars().next().is_none_or(|ch| !(ch.is_alphanumeric() || ch == '_'))
     })?;
     let mut last = first;
     while last + 1 < lines.len() && text::content(t, &lines[last]).ends_with(b"\\") {
@@ -468,6 +470,214 @@ fn insert(t: &mut Vec<u8>, at: &Anchor, rendered: &str) -> Result<(), String> {
         _ => return Err("an anchor needs exactly one of `after`, `before` or `at_end = true`".into()),
     }
     Ok(())
+}
+
+/// `MACRO(name);` where MACRO registers an initcall.
+fn is_initcall(line: &str, name: &str) -> bool {
+    let Some(args) = line.strip_suffix(";").and_then(|l| l.strip_suffix(')')) else { return false };
+    let Some((mac, arg)) = args.split_once('(') else { return false };
+    arg.trim() == name
+        && (mac.ends_with("initcall") || mac.ends_with("initcall_sync") || matches!(mac, "module_init" | "module_exit"))
+}
+
+fn remove_macro(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
+    let mut removed = 0;
+    while let Some((first, last)) = define_lines(t, name) {
+        text::remove_lines(t, first, last);
+        prune_empty_conditional(t, first);
+        removed += 1;
+    }
+    if removed == 0 {
+        return Err(format!("no `#define {name}`"));
+    }
+    Ok(())
+}
+
+/// Moves a definition next to an anchor. A macro moved next to a macro
+/// joins its paragraph; anything else is set off by a blank line, and a
+/// comment that introduces the anchor stays with the anchor.
+fn move_definition(t: &mut Vec<u8>, name: &str, at: &Anchor) -> Result<(), String> {
+    let (target, after) = match (&at.after, &at.before, at.at_end) {
+        (Some(n), None, false) => (n.as_str(), true),
+        (None, Some(n), false) => (n.as_str(), false),
+        _ => return Err("move_definition needs exactly one of `after` or `before`".into()),
+    };
+    if target == name {
+        return Err(format!("cannot move `{name}` next to itself"));
+    }
+    let (first, _, last) = definition_span(t, name).ok_or_else(|| format!("no definition of `{name}`"))?;
+    if definition_span(t, target).is_none() {
+        return Err(format!("anchor: no definition of `{target}`"));
+    }
+    let nl = text::newline(t);
+    let lines = text::line_ranges(t);
+    let mut moved = t[lines[first].start..lines[last].end].to_vec();
+    if !moved.ends_with(b"\n") {
+        moved.extend_from_slice(nl);
+    }
+    let tight = define_lines(t, name).is_some() && define_lines(t, target).is_some();
+    text::remove_lines(t, first, last);
+    let (a_first, a_own, a_last) =
+        definition_span(t, target).ok_or_else(|| format!("anchor: `{target}` went with `{name}`"))?;
+    let lines = text::line_ranges(t);
+    let mut ins = Vec::new();
+    if after {
+        let pos = lines[a_last].end;
+        if !t[..pos].ends_with(b"\n") {
+            ins.extend_from_slice(nl);
+        }
+        if !tight {
+            ins.extend_from_slice(nl);
+        }
+        ins.extend_from_slice(&moved);
+        text::splice(t, pos..pos, &ins);
+    } else {
+        ins.extend_from_slice(&moved);
+        if !tight || a_first < a_own {
+            ins.extend_from_slice(nl);
+        }
+        let pos = lines[a_first].start;
+        text::splice(t, pos..pos, &ins);
+    }
+    Ok(())
+}
+
+fn drop_static(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
+    let r = c::function_specifier(t, name, "static")
+        .ok_or_else(|| format!("no `static` definition of function `{name}`"))?;
+    let mut end = r.end;
+    while end < t.len() && matches!(t[end], b' ' | b'\t') {
+        end += 1;
+    }
+    let lines = text::line_ranges(t);
+    let i = text::line_of(&lines, r.start);
+    let alone = t[lines[i].start..r.start].iter().all(|b| matches!(b, b' ' | b'\t'))
+        && t[end..lines[i].end].iter().all(|b| b.is_ascii_whitespace());
+    if alone {
+        text::remove_lines(t, i, i);
+    } else {
+        text::splice(t, r.start..end, b"");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod definition_tests {
+    use super::*;
+
+    struct NoRender;
+
+    impl Render for NoRender {
+        fn hooks(&self) -> Result<String, String> {
+            Err("no hooks".into())
+        }
+        fn template(&self, _: &str) -> Result<String, String> {
+            Err("no templates".into())
+        }
+    }
+
+    fn run(src: &str, ops: &[Op]) -> Result<String, String> {
+        let mut content = Some(src.as_bytes().to_vec());
+        for op in ops {
+            apply(&mut content, op, &NoRender)?;
+        }
+        Ok(String::from_utf8(content.unwrap()).unwrap())
+    }
+
+    fn before(name: &str) -> Anchor {
+        Anchor { before: Some(name.into()), ..Anchor::default() }
+    }
+
+    fn after(name: &str) -> Anchor {
+        Anchor { after: Some(name.into()), ..Anchor::default() }
+    }
+
+    const LAYOUT: &str = "\
+#include <a.h>
+
+/* the base */
+#define BASE\t(TOP - SIZE - OTHER)
+#define SIZE\t4096\t/* one */
+#define SLOTS\t((SIZE >> 12) / NR)
+#define ADDR(n)\t\\
+\t(BASE + (n))
+
+/* the rest */
+#define REST\t(BASE + SIZE)
+#define OTHER\t4096
+#define LAST\t(OTHER >> 12)
+";
+
+    #[test]
+    fn macros_are_removed_with_their_continuation_lines() {
+        let out =
+            run(LAYOUT, &[Op::RemoveMacro { name: "SLOTS".into() }, Op::RemoveMacro { name: "ADDR".into() }]).unwrap();
+        assert!(!out.contains("SLOTS") && !out.contains("ADDR") && !out.contains("(BASE + (n))"), "{out}");
+        assert!(out.contains("#define SIZE\t4096\t/* one */\n\n/* the rest */"), "{out}");
+        assert_eq!(run(LAYOUT, &[Op::RemoveMacro { name: "SIZ".into() }]).unwrap_err(), "no `#define SIZ`");
+        let out = run("#ifdef X\n#define A 1\n#endif\nint y;\n", &[Op::RemoveMacro { name: "A".into() }]).unwrap();
+        assert_eq!(out, "int y;\n", "an #ifdef left empty goes too");
+    }
+
+    #[test]
+    fn a_moved_macro_goes_above_the_comment_introducing_its_anchor() {
+        let ops = [
+            Op::MoveDefinition { name: "SIZE".into(), at: before("BASE") },
+            Op::MoveDefinition { name: "OTHER".into(), at: after("SIZE") },
+        ];
+        let out = run(LAYOUT, &ops).unwrap();
+        assert!(
+            out.starts_with(
+                "#include <a.h>\n\n#define SIZE\t4096\t/* one */\n#define OTHER\t4096\n\n/* the base */\n#define BASE\t(TOP - SIZE - OTHER)\n#define SLOTS"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("#define REST\t(BASE + SIZE)\n#define LAST"), "{out}");
+        assert_eq!(out.matches("#define OTHER").count(), 1);
+    }
+
+    #[test]
+    fn a_macro_moved_before_a_macro_without_comment_joins_it() {
+        let out = run(LAYOUT, &[Op::MoveDefinition { name: "LAST".into(), at: before("SLOTS") }]).unwrap();
+        assert!(out.contains("/* one */\n#define LAST\t(OTHER >> 12)\n#define SLOTS"), "{out}");
+    }
+
+    #[test]
+    fn moved_functions_are_set_off_by_blank_lines() {
+        let src = "int a;\n\n/* f */\nint f(void)\n{\n\treturn 1;\n}\n\nint g(void)\n{\n\treturn 2;\n}\n";
+        let out = run(src, &[Op::MoveDefinition { name: "f".into(), at: after("g") }]).unwrap();
+        assert_eq!(out, "int a;\n\nint g(void)\n{\n\treturn 2;\n}\n\n/* f */\nint f(void)\n{\n\treturn 1;\n}\n");
+    }
+
+    #[test]
+    fn moving_fails_without_changing_anything() {
+        let err = run(LAYOUT, &[Op::MoveDefinition { name: "SIZE".into(), at: before("NOPE") }]).unwrap_err();
+        assert_eq!(err, "anchor: no definition of `NOPE`");
+        let at_end = Anchor { at_end: true, ..Anchor::default() };
+        assert!(run(LAYOUT, &[Op::MoveDefinition { name: "SIZE".into(), at: at_end }]).is_err());
+        assert!(run(LAYOUT, &[Op::MoveDefinition { name: "SIZE".into(), at: after("SIZE") }]).is_err());
+    }
+
+    #[test]
+    fn drop_static_makes_a_function_global() {
+        let src = "static int x;\n\nstatic void __init setup(void)\n{\n}\n\nstatic inline\nint other(void)\n{\n\treturn 0;\n}\n";
+        let out = run(src, &[Op::DropStatic { name: "setup".into() }]).unwrap();
+        assert!(out.starts_with("static int x;\n\nvoid __init setup(void)\n{"), "{out}");
+        let out = run(src, &[Op::DropStatic { name: "other".into() }]).unwrap();
+        assert!(out.ends_with("}\n\ninline\nint other(void)\n{\n\treturn 0;\n}\n"), "{out}");
+        let err =
+            run(src, &[Op::DropStatic { name: "setup".into() }, Op::DropStatic { name: "setup".into() }]).unwrap_err();
+        assert_eq!(err, "no `static` definition of function `setup`");
+    }
+
+    #[test]
+    fn a_removed_function_takes_its_initcall_along() {
+        let src = "int keep;\n\nstatic int __init setup(void)\n{\n\treturn 0;\n}\narch_initcall(setup);\n";
+        let out = run(src, &[Op::RemoveFunction { name: "setup".into() }]).unwrap();
+        assert_eq!(out, "int keep;\n");
+        assert!(is_initcall("late_initcall_sync(f);", "f") && is_initcall("module_init(f);", "f"));
+        assert!(!is_initcall("arch_initcall(fg);", "f") && !is_initcall("call(f);", "f"));
+    }
 }
 
 #[cfg(test)]
