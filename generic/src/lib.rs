@@ -17,7 +17,10 @@ mod types;
 pub use effect::{Condition, Effect, GuardedEffect};
 pub use facts::{DcacheKind, HardwareFacts};
 pub use hooks::ArchHooks;
-pub use model::{check, PortSpec, Verdict};
+pub use model::{
+    check, Addr, Bounds, CacheIndex, CacheLineView, ErrorKind, Event, HookCall, Location, ModelError, Op, PortSpec,
+    Property, Scenario, Script, Step, TlbEntry, Trace, Variant, Verdict, Violation,
+};
 pub use types::{Idx, Page, Pfn, PteVal, Vaddr};
 
 include!(concat!(env!("OUT_DIR"), "/hook_table.rs"));

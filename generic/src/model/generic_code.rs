@@ -314,7 +314,7 @@ impl Machine {
     /// The PTE saved for index `i`, skipping the guard indexes of
     /// CONFIG_DEBUG_HIGHMEM; both loops `WARN_ON_ONCE` when one is off.
     fn saved_pte(&self, ctrl: &KmapCtrl, i: u8) -> Result<Option<Pfn>, Violation> {
-        let guard = self.platform.layout.km_incr == 2 && i % 2 == 0;
+        let guard = self.platform.layout.km_incr == 2 && i & 1 == 0;
         match (guard, ctrl.saved(i)) {
             (true, None) => Ok(None),
             (false, Some(pfn)) => Ok(Some(pfn)),

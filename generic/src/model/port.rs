@@ -47,7 +47,10 @@ impl PortSpec {
             .get(&hook)
             .into_iter()
             .flatten()
-            .filter(|g| g.when.map_or(true, |c| holds(c, &self.facts)))
+            .filter(|g| match g.when {
+                Some(condition) => holds(condition, &self.facts),
+                None => true,
+            })
             .map(|g| g.effect)
             .collect()
     }
@@ -84,7 +87,7 @@ fn fits(hook: Hook, effect: Effect) -> bool {
 
 /// Descriptors name hooks by their short name; `Hook` itself is generated
 /// without serde, so the names are resolved here.
-fn hooks_by_name<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Hook, Vec<GuardedEffect>>, D::Error> {
+pub(super) fn hooks_by_name<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Hook, Vec<GuardedEffect>>, D::Error> {
     BTreeMap::<String, Vec<GuardedEffect>>::deserialize(d)?
         .into_iter()
         .map(|(name, effects)| match Hook::from_name(&name) {

@@ -108,11 +108,14 @@ impl Program {
         self.instrs.iter().position(|i| i.op > op).unwrap_or(self.instrs.len())
     }
 
+    /// The script operation line `pc` belongs to; none for the return
+    /// from interrupt.
+    pub fn op(&self, pc: usize) -> Option<Op> {
+        self.ops.get(self.instrs[pc].op).copied()
+    }
+
     /// The operation line `pc` belongs to, in words.
     pub fn call(&self, pc: usize) -> String {
-        match self.ops.get(self.instrs[pc].op) {
-            Some(op) => op.to_string(),
-            None => "return from interrupt".to_string(),
-        }
+        self.op(pc).map_or("return from interrupt".to_string(), |op| op.to_string())
     }
 }

@@ -4,9 +4,10 @@
 
 use super::machine::Machine;
 use super::narrator::Narrator;
+use super::scenario::Op;
 use super::sched::Action;
 use super::state::State;
-use super::trace::{Step, Trace};
+use super::trace::{Addr, Step, Trace};
 
 /// Replays `path` from the initial state; the last step carries the
 /// violation, if the path ends in one.
@@ -38,10 +39,18 @@ fn describe(m: &Machine, s: &State, action: Action) -> (Option<usize>, String, S
     match action {
         Action::Run(cpu) => {
             let task = usize::from(s.cpus[cpu].current.expect("a CPU that runs code has a task"));
-            match &s.cpus[cpu].irq {
-                Some(irq) => (Some(cpu), format!("interrupt over {}", name(task)), m.irq.call(usize::from(irq.pc))),
-                None => (Some(cpu), name(task), m.tasks[task].call(usize::from(s.tasks[task].ctx.pc))),
-            }
+            let (actor, program, ctx) = match &s.cpus[cpu].irq {
+                Some(irq) => (format!("interrupt over {}", name(task)), &m.irq, irq),
+                None => (name(task), &m.tasks[task], &s.tasks[task].ctx),
+            };
+            let pc = usize::from(ctx.pc);
+            let call = match (program.op(pc), ctx.held.last()) {
+                (Some(Op::Unmap), Some(&(vaddr, _))) => {
+                    format!("kunmap_local({})", Addr::new(&m.platform.layout, vaddr))
+                }
+                _ => program.call(pc),
+            };
+            (Some(cpu), actor, call)
         }
         Action::Switch { cpu, to } => {
             let from = s.cpus[cpu].current.map(usize::from);
