@@ -30,6 +30,10 @@ pub struct Descriptor {
     pub reasons: BTreeMap<String, String>,
     #[serde(default)]
     pub hooks: BTreeMap<String, HookSpec>,
+    /// What the C functions the hooks call do, in the model's vocabulary:
+    /// how `archport verify --tree` reads a tree's hooks back.
+    #[serde(default)]
+    pub c_effects: BTreeMap<String, Vec<archport_generic::Effect>>,
     #[serde(rename = "file")]
     pub files: Vec<FileSpec>,
 }

@@ -26,3 +26,4 @@ pub mod render;
 pub mod report;
 pub mod pipeline;
 pub mod review;
+pub mod verify;

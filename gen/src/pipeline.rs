@@ -8,9 +8,12 @@ use anyhow::Result;
 
 use crate::arch::Arch;
 use crate::descriptor::{self, ArchSpec};
+use crate::fidelity::{self, FileStatus};
 use crate::port::{self, Port};
 use crate::render::Templates;
 use crate::review::{self, ArchReview};
+use crate::verify;
+use archport_generic::model::Variant;
 
 /// One arch ported, with what it was ported from.
 pub struct Ported {
@@ -70,7 +73,41 @@ pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Optio
     Ok((!evidence.is_empty()).then(|| evidence.join("; ")))
 }
 
-/// Reviews a port against `golden`.
+/// Reviews a port against `golden`. A difference in the hooks header is
+/// justified when the model proves the generated hooks and finds a
+/// counterexample in the golden ones.
 pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
-    review::review(&p.port, tree, golden, &p.arch_text)
+    let mut r = review::review(&p.port, tree, golden, &p.arch_text)?;
+    let hooks_header = format!("{}include/asm/highmem.h", p.spec.arch.dir());
+    let unjustified = r.files.iter().any(|f| {
+        f.path == hooks_header
+            && f.justification.is_none()
+            && !matches!(f.status, FileStatus::Identical | FileStatus::Equivalent)
+    });
+    if unjustified {
+        if let Some(why) = model_justification(&p.spec, golden)? {
+            for f in r.files.iter_mut().filter(|f| f.path == hooks_header) {
+                f.justification = Some(why.clone());
+            }
+            r.verdict = fidelity::verdict(&r.files);
+        }
+    }
+    Ok(r)
+}
+
+/// Why the golden hooks are wrong and the generated ones right, when the
+/// model says so.
+fn model_justification(spec: &ArchSpec, golden: &Path) -> Result<Option<String>> {
+    let Ok(golden_port) = verify::tree_port(spec, golden)? else { return Ok(None) };
+    let theirs = verify::check(spec.arch, &golden_port, Variant::Merged)?;
+    let ours = verify::check(spec.arch, &verify::declared_port(spec), Variant::Merged)?;
+    if theirs.is_proved() || !ours.is_proved() {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "the golden hooks fail the model: counterexample to \"{}\" (`archport verify --arch {} --tree GOLDEN` prints the trace); the generated hooks are proved ({} states)",
+        theirs.property.as_deref().unwrap_or("?"),
+        spec.arch,
+        ours.states
+    )))
 }

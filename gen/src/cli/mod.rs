@@ -12,6 +12,7 @@ mod fetch;
 mod golden;
 mod port;
 mod report;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -129,6 +130,28 @@ archport check --golden-dir ci/golden --bless    # show the changes, then accept
         #[arg(long, requires = "golden_dir")]
         bless: bool,
     },
+    /// Check ports with the executable model of the generic kmap_local code.
+    #[command(
+        after_help = "Examples:\n  archport verify                       # the generated ports, from the descriptors\n  \
+archport verify --tree ~/linux-rt       # the hooks a tree defines (golden ports, or yours)\n  \
+archport verify --arch arm --variant    # what breaks without migrate_disable, without the\n                                        \
+# context-switch save/restore, with per-CPU indexes\n\n\
+Explores every interleaving of the scenarios within the printed bounds; prints the states explored, \
+or the shortest counterexample step by step. Exit 1 when any arch is not proved."
+    )]
+    Verify {
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<Arch>,
+        /// Check the hooks this tree defines instead of the generated ports.
+        #[arg(long = "tree", value_name = "DIR")]
+        hook_tree: Option<PathBuf>,
+        /// Also run the model with the generic code changed (the design question).
+        #[arg(long)]
+        variant: bool,
+        /// An arch-templates folder with your own descriptors.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
     /// Write the review report: one self-contained HTML file.
     #[command(after_help = "Example:\n  archport report --html review.html && chromium review.html\n\n\
 The page needs no network: the summary table, and per arch the generated port beside the golden \
@@ -155,7 +178,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { arches, data, golden_dir: Some(dir), bless } => {
             bless::run(&Arch::selected(&arches), &data, &dir, bless, &cli.global, progress)
         }
-        Command::Report { arches, data, html } => report::run(&Arch::selected(&arches), &data, &html, &cli.global, progress),
+        Command::Verify { arches, hook_tree, variant, templates } => {
+            let data = DataArgs { templates, ..DataArgs::default() };
+            verify::run(&Arch::selected(&arches), &data, hook_tree, variant, &cli.global, progress)
+        }
+        Command::Report { arches, data, html } => {
+            report::run(&Arch::selected(&arches), &data, &html, &cli.global, progress)
+        }
         Command::Check { arches, data, golden_dir: None, .. } => {
             diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress)
         }

@@ -1,0 +1,122 @@
+//! `archport verify`: check ports with the executable model.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use archport_generic::model::Variant;
+use serde::Serialize;
+
+use super::{print_json, DataArgs, Format, GlobalArgs};
+use crate::arch::Arch;
+use crate::descriptor;
+use crate::progress::Progress;
+use crate::verify::{self, ArchVerdict};
+
+#[derive(Serialize)]
+struct VariantReport {
+    variant: &'static str,
+    description: String,
+    arches: Vec<ArchVerdict>,
+}
+
+pub fn run(
+    arches: &[Arch],
+    data: &DataArgs,
+    tree: Option<PathBuf>,
+    variants: bool,
+    global: &GlobalArgs,
+    progress: Progress,
+) -> Result<ExitCode> {
+    let templates = data.templates();
+    if let Some(t) = &tree {
+        crate::kernel::check_kernel_tree(t)?;
+    }
+    let mut results = Vec::new();
+    for &arch in arches {
+        let step = progress.step(format!("checking {arch} with the model"));
+        let spec = descriptor::load(&templates, arch)?;
+        let port = match &tree {
+            None => Ok(verify::declared_port(&spec)),
+            Some(t) => verify::tree_port(&spec, t)?,
+        };
+        results.push(match port {
+            Ok(port) => verify::check(arch, &port, Variant::Merged)?,
+            Err(what) => verify::unmodelled(arch, what),
+        });
+        drop(step);
+    }
+    let variant_reports = if variants { run_variants(arches, &templates, progress)? } else { Vec::new() };
+    match global.format {
+        Format::Json => {
+            let mut json = serde_json::json!({ "arches": results });
+            if variants {
+                json["variants"] = serde_json::to_value(&variant_reports)?;
+            }
+            print_json(&json)?
+        }
+        Format::Text => print_text(&results, &variant_reports, tree.is_some(), global.quiet),
+    }
+    // Variants are expected to break: they answer the design question
+    // and do not decide the exit status.
+    Ok(if results.iter().all(ArchVerdict::is_proved) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The generic code changed three ways, each run with every selected
+/// arch's declared port: what breaks without each design decision.
+fn run_variants(arches: &[Arch], templates: &std::path::Path, progress: Progress) -> Result<Vec<VariantReport>> {
+    let mut out = Vec::new();
+    for variant in Variant::ALL.into_iter().filter(|v| *v != Variant::Merged) {
+        let mut verdicts = Vec::new();
+        for &arch in arches {
+            let step = progress.step(format!("variant {variant}: {arch}"));
+            let spec = descriptor::load(templates, arch)?;
+            verdicts.push(verify::check(arch, &verify::declared_port(&spec), variant)?);
+            drop(step);
+        }
+        out.push(VariantReport { variant: variant.name(), description: variant.to_string(), arches: verdicts });
+    }
+    Ok(out)
+}
+
+fn print_text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bool, quiet: bool) {
+    let what = if from_tree { "hooks in the tree" } else { "generated ports" };
+    println!("model check of the {what}");
+    println!("{:<11} {:<15} {:>8}", "arch", "status", "states");
+    for r in results {
+        println!("{:<11} {:<15} {:>8}", r.arch.name(), r.status, r.states);
+    }
+    if let Some(b) = results.iter().find(|r| !r.bounds.is_empty()) {
+        println!("\nwithin bounds:");
+        for scenario in b.bounds.split(" | ") {
+            println!("  - {scenario}");
+        }
+    }
+    for r in results.iter().filter(|r| !r.is_proved()) {
+        println!();
+        match r.status {
+            "unmodelled" => println!("{}: unmodelled C in hooks: {}", r.arch, r.unmodelled.join("; ")),
+            _ => {
+                println!("{}: counterexample to \"{}\"", r.arch, r.property.as_deref().unwrap_or("?"));
+                if !quiet {
+                    print!("{}", r.trace.as_deref().unwrap_or(""));
+                }
+            }
+        }
+    }
+    for v in variants {
+        println!("\nvariant {}: {}", v.variant, v.description);
+        for r in &v.arches {
+            let broke = r.property.as_deref().map(|p| format!("breaks \"{p}\"")).unwrap_or_else(|| "holds".into());
+            println!("  {:<11} {broke} ({} states)", r.arch.name(), r.states);
+        }
+        if let Some(first) = v.arches.iter().find(|r| r.trace.is_some()) {
+            if !quiet {
+                println!("  shortest trace ({}):", first.arch);
+                for line in first.trace.as_deref().unwrap_or("").lines() {
+                    println!("    {line}");
+                }
+            }
+        }
+    }
+}
