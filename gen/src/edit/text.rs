@@ -77,9 +77,12 @@ pub fn remove_lines(text: &mut Vec<u8>, first: usize, last: usize) {
     splice(text, start..end, b"");
 }
 
-/// A line that opens a block: it ends with `{`.
+/// A line that opens a block: it ends with `{`, or it is `#if...` or
+/// `#else`.
 fn opens(line: &[u8]) -> bool {
-    String::from_utf8_lossy(line).trim_end().ends_with('{')
+    let t = String::from_utf8_lossy(line);
+    let d = t.trim_start().strip_prefix('#').map(str::trim_start).unwrap_or("");
+    t.trim_end().ends_with('{') || d.starts_with("if") || d.starts_with("else")
 }
 
 /// A line that closes a block: `}`, `#endif`, `#else`.
@@ -109,6 +112,16 @@ pub fn with_newlines(rendered: &str, nl: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_conditional_does_not_open_with_a_blank_line() {
+        let mut t = b"#ifdef A\nint x;\n\nint y;\n#endif\n".to_vec();
+        remove_lines(&mut t, 1, 1);
+        assert_eq!(t, b"#ifdef A\nint y;\n#endif\n");
+        let mut t = b"#if A\n#else\nint x;\n\nint y;\n#endif\n".to_vec();
+        remove_lines(&mut t, 2, 2);
+        assert_eq!(t, b"#if A\n#else\nint y;\n#endif\n");
+    }
 
     #[test]
     fn removing_lines_takes_one_separating_blank_line() {
