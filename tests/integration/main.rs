@@ -13,3 +13,4 @@ mod golden;
 mod port;
 mod report;
 mod robustness;
+mod verify;

@@ -10,7 +10,9 @@ use crate::arch::Arch;
 use crate::descriptor::ArchSpec;
 use crate::pipeline;
 use crate::progress::Progress;
-use crate::report::{self, ArchEntry, HookEntry};
+use crate::report::{self, ArchEntry, HookEntry, ModelEntry};
+use crate::verify;
+use archport_generic::model::Variant;
 
 pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
     let (tree, golden) = data.trees(progress)?;
@@ -25,7 +27,8 @@ pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, p
         let p = pipeline::port_arch(arch, &tree, &templates)?;
         let review = pipeline::review(&p, &tree, &golden)?;
         let patch = String::from_utf8_lossy(&crate::patch::unified_diff(&p.port)).into_owned();
-        entries.push(ArchEntry { review, hooks: hook_entries(&p.spec), model: None, patch: Some(patch) });
+        let model = model_entry(&p.spec, &golden)?;
+        entries.push(ArchEntry { review, hooks: hook_entries(&p.spec), model: Some(model), patch: Some(patch) });
         drop(step);
     }
     let page = report::render(&version, &entries)?;
@@ -34,6 +37,30 @@ pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, p
         println!("wrote {} ({} arches)", html.display(), entries.len());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The model's verdicts on the generated port and on the golden hooks.
+pub fn model_entry(spec: &ArchSpec, golden: &Path) -> Result<ModelEntry> {
+    let ours = verify::check(spec.arch, &verify::declared_port(spec), Variant::Merged)?;
+    let theirs = match verify::tree_port(spec, golden)? {
+        Ok(port) => verify::check(spec.arch, &port, Variant::Merged)?,
+        Err(what) => verify::unmodelled(spec.arch, what),
+    };
+    let detail = |v: &verify::ArchVerdict| match v.status {
+        "proved" => format!("{} states explored", v.states),
+        "counterexample" => {
+            format!("breaks \"{}\" ({} states explored)", v.property.as_deref().unwrap_or("?"), v.states)
+        }
+        _ => format!("unmodelled C: {}", v.unmodelled.join("; ")),
+    };
+    Ok(ModelEntry {
+        status: ours.status.to_string(),
+        detail: detail(&ours),
+        trace: ours.trace.clone(),
+        golden_status: Some(theirs.status.to_string()),
+        golden_detail: Some(detail(&theirs)),
+        golden_trace: theirs.trace.clone(),
+    })
 }
 
 /// The hooks of a descriptor as the report lists them.
@@ -48,7 +75,11 @@ pub fn hook_entries(spec: &ArchSpec) -> Vec<HookEntry> {
                 .map(|e| {
                     let g = e.guarded();
                     match g.when {
-                        Some(c) => format!("{} (when {})", g.effect, serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or("?")),
+                        Some(c) => format!(
+                            "{} (when {})",
+                            g.effect,
+                            serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or("?")
+                        ),
                         None => g.effect.to_string(),
                     }
                 })

@@ -19,7 +19,8 @@ pub struct HookEntry {
     pub c: String,
 }
 
-/// The model's verdict for one arch, when it was checked.
+/// The model's verdict for one arch, when it was checked: for the
+/// generated port, and for the golden port's hooks.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelEntry {
     /// `proved`, `counterexample` or `unmodelled`.
@@ -27,6 +28,9 @@ pub struct ModelEntry {
     /// States explored and bounds, or what was not modelled.
     pub detail: String,
     pub trace: Option<String>,
+    pub golden_status: Option<String>,
+    pub golden_detail: Option<String>,
+    pub golden_trace: Option<String>,
 }
 
 /// Everything the report shows about one arch.

@@ -1,0 +1,124 @@
+//! The executable model against the real ports: generated and golden.
+
+use archport::arch::Arch;
+use archport::descriptor::{self, ArchSpec};
+use archport::verify;
+use archport_generic::model::Variant;
+use archport_generic::Hook;
+
+use crate::support::{archport, assert_status, kernel, stdout};
+
+fn specs() -> Vec<ArchSpec> {
+    Arch::ALL.iter().map(|&a| descriptor::load(&descriptor::templates_root(None), a).unwrap()).collect()
+}
+
+#[test]
+fn every_descriptor_says_what_its_c_does() {
+    // The C text a descriptor renders, read back through its own
+    // [c_effects], must give exactly the effects it declares: the C and
+    // the model check are about the same thing.
+    for spec in specs() {
+        for (hook, h) in spec.hooks() {
+            let c = match (&h.c, &h.function) {
+                (Some(c), _) => c.clone(),
+                (_, Some(f)) => f.clone(),
+                _ => continue,
+            };
+            let header = format!("#define {}({}) {}\n", hook.c_name(), hook.params().join(", "), c.replace('\n', " "));
+            let found = verify::find_hooks(header.as_bytes());
+            assert_eq!(found.len(), 1, "{}: {}", spec.arch, hook.c_name());
+            let effects = verify::effects_of(&found[0].tokens, &spec.descriptor.c_effects)
+                .unwrap_or_else(|u| panic!("{}: {} calls unmapped {u:?}", spec.arch, hook.c_name()));
+            let declared: Vec<_> = h.effects.iter().map(|e| e.guarded()).collect();
+            assert_eq!(effects, declared, "{}: {}", spec.arch, hook.c_name());
+        }
+    }
+}
+
+#[test]
+fn all_ten_generated_ports_are_proved() {
+    let out = archport(&["verify", "--format", "json"]);
+    assert_status(&out, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let arches = json["arches"].as_array().unwrap();
+    assert_eq!(arches.len(), 10);
+    for a in arches {
+        assert_eq!(a["status"], "proved", "{a}");
+        assert!(a["states"].as_u64().unwrap() > 1000, "{a}");
+        assert!(a["bounds"].as_str().unwrap().contains("2 CPUs"), "{a}");
+    }
+}
+
+#[test]
+fn the_golden_ports_get_a_verdict_each_and_sparc_is_refuted() {
+    let k = kernel();
+    let out = archport(&["verify", "--format", "json", "--tree", k.golden.to_str().unwrap()]);
+    assert_status(&out, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for a in json["arches"].as_array().unwrap() {
+        let expected = if a["arch"] == "sparc" { "counterexample" } else { "proved" };
+        assert_eq!(a["status"], expected, "{a}");
+    }
+    let sparc = json["arches"].as_array().unwrap().iter().find(|a| a["arch"] == "sparc").unwrap();
+    let trace = sparc["trace"].as_str().unwrap();
+    assert!(trace.contains("arch_kmap_local_post_unmap") && trace.contains("TLB"), "{trace}");
+}
+
+#[test]
+fn the_pre_port_tree_defines_no_hooks_and_fails_where_hardware_needs_them() {
+    // Before the port, no arch defines a hook: the generic defaults do
+    // nothing, and every arch whose TLB keeps stale entries must fail.
+    let k = kernel();
+    for spec in specs() {
+        let port = verify::tree_port(&spec, &k.pre_port).unwrap().unwrap();
+        assert!(Hook::ALL.iter().all(|h| !port.defines(*h)), "{}", spec.arch);
+        let v = verify::check(spec.arch, &port, Variant::Merged).unwrap();
+        if spec.descriptor.facts.tlb_keeps_stale {
+            assert_eq!(v.status, "counterexample", "{}", spec.arch);
+        }
+    }
+}
+
+#[test]
+fn removing_any_required_effect_is_caught() {
+    // Mutation test, enumerated from the descriptors: drop each effect of
+    // each hook in turn. Every effect a descriptor lists is there because
+    // its hardware facts require it, so the model must refute each mutant.
+    let mut mutants = 0;
+    for spec in specs() {
+        let full = verify::declared_port(&spec);
+        for (hook, h) in spec.hooks() {
+            for i in 0..h.effects.len() {
+                let mut effects: Vec<_> = h.effects.iter().map(|e| e.guarded()).collect();
+                let dropped = effects.remove(i);
+                let mutant = full.clone().with_hook(hook, &effects);
+                let v = verify::check(spec.arch, &mutant, Variant::Merged).unwrap();
+                assert_eq!(
+                    v.status,
+                    "counterexample",
+                    "{}: dropping {} from {} is not caught: the effect is either unneeded or the model misses why",
+                    spec.arch,
+                    dropped.effect,
+                    hook.c_name()
+                );
+                mutants += 1;
+            }
+        }
+    }
+    assert!(mutants >= 15, "only {mutants} mutants");
+}
+
+#[test]
+fn the_variants_answer_the_design_question() {
+    let out = archport(&["verify", "--arch", "arm", "--variant", "--format", "json"]);
+    assert_status(&out, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let variants = json["variants"].as_array().unwrap();
+    let names: Vec<&str> = variants.iter().map(|v| v["variant"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for v in variants {
+        let arm = &v["arches"][0];
+        assert_eq!(arm["status"], "counterexample", "variant {} must break something: {arm}", v["variant"]);
+        assert!(arm["trace"].as_str().unwrap().lines().count() > 3);
+    }
+}
