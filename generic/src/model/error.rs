@@ -41,8 +41,9 @@ pub enum ErrorKind {
     /// scenario does not give it.
     #[error("operation {0} uses a pkmap address of a page that is not permanently mapped")]
     NotPermanentlyMapped(usize),
-    /// Operation number `.0` names a page outside the scenario's pages.
-    #[error("operation {0} names a page the scenario does not have")]
+    /// Operation number `.0` (or, for the bounds, the permanently mapped
+    /// page `.0`) names a page outside the scenario's pages.
+    #[error("operation or page {0} names a page the scenario does not have")]
     NoSuchPage(usize),
     /// A task script does not end by returning to user space.
     #[error("a task script must end by returning to user space, and only there")]
@@ -54,9 +55,12 @@ pub enum ErrorKind {
     /// A script starts on a CPU the bounds do not have.
     #[error("the script starts on a CPU outside the bounds")]
     NoSuchCpu,
-    /// More CPUs, tasks, pages or nesting than the model's small integers hold.
-    #[error("the bounds are too large for the model (at most {0})")]
-    TooLarge(u32),
+    /// The bounds have no CPU to run anything on.
+    #[error("the bounds have no CPU")]
+    NoCpu,
+    /// More of something than the model's small integers hold.
+    #[error("too many {what} for the model (at most {limit})")]
+    TooLarge { what: &'static str, limit: usize },
 }
 
 impl fmt::Display for Location {

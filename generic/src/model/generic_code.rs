@@ -10,13 +10,14 @@
 use std::fmt;
 
 use super::hook_runner::slot_of;
+use super::hook_runner::HookRunner;
 use super::machine::Machine;
 use super::narrator::Narrator;
-use super::program::Line;
+use super::program::{Line, Program};
 use super::property::{Property, Violation};
 use super::state::{Context, KmapCtrl, Run, State};
 use super::trace::Addr;
-use crate::{ArchHooks, Hook, Pfn, Vaddr};
+use crate::{ArchHooks, Hook, Page, Pfn, Vaddr};
 
 /// A version of the generic code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,188 +84,31 @@ impl Machine {
             Some(irq) => irq,
             None => std::mem::take(&mut s.tasks[task].ctx),
         };
-        let flow = self.exec(s, cpu, task, in_irq, &mut ctx, n);
+        let program = if in_irq { &self.irq } else { &self.tasks[task] };
+        let pc = usize::from(ctx.pc);
+        ctx.pc += 1;
+        let mut exec = Exec { m: self, s, cpu, task, ctx: &mut ctx, n, program, pc };
+        let flow = match program.instrs[pc].line {
+            line @ (Line::HighGet(_)
+            | Line::MigrateDisable
+            | Line::Push(_)
+            | Line::SetPte(_)
+            | Line::PostMap(_)
+            | Line::SavePteval(_)) => exec.kmap(line).map(|()| Flow::Next),
+            line @ (Line::UnmapIdx
+            | Line::PreUnmap
+            | Line::PteClear
+            | Line::PostUnmap
+            | Line::Pop
+            | Line::MigrateEnable) => exec.kunmap(line).map(|()| Flow::Next),
+            line => exec.script(line),
+        };
         match flow {
             Ok(Flow::IrqDone) => {}
             _ if in_irq => s.cpus[cpu].irq = Some(ctx),
             _ => s.tasks[task].ctx = ctx,
         }
         flow.map(|_| ()).map_err(|v| v.seen_by(&self.who(cpu, task, in_irq)))
-    }
-
-    fn exec(
-        &self,
-        s: &mut State,
-        cpu: usize,
-        task: usize,
-        in_irq: bool,
-        ctx: &mut Context,
-        n: &mut Narrator,
-    ) -> Result<Flow, Violation> {
-        let program = if in_irq { &self.irq } else { &self.tasks[task] };
-        let pc = usize::from(ctx.pc);
-        ctx.pc += 1;
-        let per_cpu = self.variant.per_cpu_index();
-        let layout = self.platform.layout;
-        let at = |v: Vaddr| Addr::new(&layout, v);
-        let ctrl_name = if per_cpu { "this_cpu(kmap_ctrl)" } else { "current->kmap_ctrl" };
-        let slot = ctx.slot;
-        let in_progress = || slot.expect("a kmap call in progress has its slot");
-        match program.instrs[pc].line {
-            Line::HighGet(page) => {
-                if let Some(vaddr) = self.hooks_on(&mut s.hw, cpu, n).high_get(page) {
-                    ctx.held.push((vaddr, page));
-                    ctx.pc = program.next_op(pc) as u8;
-                    n.say(|| format!("return {}: no fixmap slot, no migrate_disable()", at(vaddr)));
-                }
-            }
-            Line::MigrateDisable => {
-                s.tasks[task].migrate_disable += 1;
-                n.say(|| "migrate_disable()".to_string());
-            }
-            Line::Push(page) => {
-                ctx.preempt += 1;
-                let idx = s.kmap_ctrl(cpu, per_cpu).push(layout.km_incr as u8);
-                n.say(|| format!("preempt_disable(); kmap_local_idx_push() = {}", idx - 1));
-                if u32::from(idx) >= layout.km_max_idx {
-                    return Err(Violation::new(
-                        Property::BalancedIndexStack,
-                        format!(
-                            "kmap_local_idx_push(): BUG_ON(idx {idx} >= KM_MAX_IDX {}): the stack overflows",
-                            layout.km_max_idx
-                        ),
-                    ));
-                }
-                ctx.slot = Some(self.hooks_on(&mut s.hw, cpu, n).map_idx(u32::from(idx - 1), page));
-            }
-            Line::SetPte(page) => {
-                let slot = in_progress();
-                if let Some(other) = s.hw.pte(slot) {
-                    return Err(Violation::new(
-                        Property::SlotFree,
-                        format!("BUG_ON(!pte_none()): mapping P{page} at {} which still maps P{other}", at(slot)),
-                    ));
-                }
-                let deferred = s.hw.set_pte(&self.platform, cpu, slot, Some(page));
-                n.say(|| format!("set_pte({}, P{page}){}", at(slot), lazily(deferred)));
-            }
-            Line::PostMap(page) => self.hooks_on(&mut s.hw, cpu, n).post_map(in_progress(), Some(page)),
-            Line::SavePteval(page) => {
-                let slot = in_progress();
-                let ctrl = s.kmap_ctrl(cpu, per_cpu);
-                let top = ctrl.idx - 1;
-                ctrl.set_top(Some(page));
-                ctx.preempt -= 1;
-                ctx.slot = None;
-                ctx.held.push((slot, page));
-                n.say(|| format!("{ctrl_name}.pteval[{top}] = P{page}; preempt_enable(); return {}", at(slot)));
-            }
-            Line::UnmapIdx => {
-                let (vaddr, _) = *ctx.held.last().expect("scripts unmap only what they hold");
-                if !layout.is_fixmap(vaddr) {
-                    ctx.held.pop();
-                    ctx.pc = program.next_op(pc) as u8;
-                    n.say(|| format!("{} is not a fixmap address: kmap_high_unmap_local()", at(vaddr)));
-                    return Ok(Flow::Next);
-                }
-                ctx.preempt += 1;
-                let idx = s.kmap_ctrl(cpu, per_cpu).idx;
-                let Some(top) = idx.checked_sub(1) else {
-                    return Err(Violation::new(
-                        Property::BalancedIndexStack,
-                        format!("kunmap_local({}) finds {ctrl_name} empty", at(vaddr)),
-                    ));
-                };
-                n.say(|| format!("preempt_disable(); kmap_local_idx() = {top}"));
-                let slot = self.hooks_on(&mut s.hw, cpu, n).unmap_idx(u32::from(top), vaddr);
-                if slot != vaddr {
-                    return Err(Violation::new(
-                        Property::BalancedIndexStack,
-                        format!(
-                            "WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)): kunmap_local({}) but index {top} is {}",
-                            at(vaddr),
-                            at(slot)
-                        ),
-                    ));
-                }
-                ctx.slot = Some(slot);
-            }
-            Line::PreUnmap => self.hooks_on(&mut s.hw, cpu, n).pre_unmap(in_progress()),
-            Line::PteClear => {
-                let deferred = s.hw.set_pte(&self.platform, cpu, in_progress(), None);
-                n.say(|| format!("pte_clear({}){}", at(in_progress()), lazily(deferred)));
-            }
-            Line::PostUnmap => {
-                let slot = in_progress();
-                self.hooks_on(&mut s.hw, cpu, n).post_unmap(slot);
-                let (_, page) = *ctx.held.last().expect("the mapping being torn down is held");
-                s.hw.check_torn_down(&self.platform, cpu, slot, page)?;
-            }
-            Line::Pop => {
-                let ctrl = s.kmap_ctrl(cpu, per_cpu);
-                let top = ctrl.idx - 1;
-                ctrl.set_top(None);
-                ctrl.pop(layout.km_incr as u8);
-                ctx.preempt -= 1;
-                ctx.slot = None;
-                ctx.held.pop();
-                n.say(|| format!("{ctrl_name}.pteval[{top}] = none; kmap_local_idx_pop(); preempt_enable()"));
-            }
-            Line::MigrateEnable => {
-                s.tasks[task].migrate_disable -= 1;
-                n.say(|| "migrate_enable()".to_string());
-            }
-            Line::Read | Line::Write => {
-                let write = program.instrs[pc].line == Line::Write;
-                let (vaddr, page) = *ctx.held.last().expect("scripts access only what they hold");
-                s.hw.access(&self.platform, cpu, vaddr, page, write, &mut s.data)?;
-                let version = s.data[page as usize];
-                let verb = if write { "write" } else { "read" };
-                n.say(|| format!("{verb} P{page} through {}: version {version}", at(vaddr)));
-            }
-            Line::WritePkmap(page) => {
-                let vaddr = layout.pkmap_vaddr(page);
-                s.hw.access(&self.platform, cpu, vaddr, page, true, &mut s.data)?;
-                let version = s.data[page as usize];
-                n.say(|| format!("write P{page} through {}: version {version}", at(vaddr)));
-            }
-            Line::Fault => {
-                s.tasks[task].run = Run::Blocked;
-                n.say(|| "copy_from_user() faults; the fault handler sleeps until the page is in".to_string());
-            }
-            Line::ReturnToUser => {
-                let t = &s.tasks[task];
-                let idx = if per_cpu { s.cpus[cpu].kmap_ctrl.idx } else { t.kmap_ctrl.idx };
-                if idx != 0 || !ctx.held.is_empty() || t.migrate_disable != 0 {
-                    return Err(Violation::new(
-                        Property::NoMappingAtUserReturn,
-                        format!(
-                            "returns to user space with {ctrl_name}.idx {idx}, {} mapping(s) held and migrate_disable {}",
-                            ctx.held.len(),
-                            t.migrate_disable
-                        ),
-                    ));
-                }
-                s.tasks[task].run = Run::Exited;
-                n.say(|| "return to user space: no mapping live".to_string());
-            }
-            Line::IrqReturn => {
-                let idx = s.kmap_ctrl(cpu, per_cpu).idx;
-                if idx != ctx.entry_idx || !ctx.held.is_empty() {
-                    return Err(Violation::new(
-                        Property::BalancedIndexStack,
-                        format!(
-                            "the interrupt returns with {ctrl_name}.idx {idx} (it found {}) and {} mapping(s) held",
-                            ctx.entry_idx,
-                            ctx.held.len()
-                        ),
-                    ));
-                }
-                n.say(|| format!("{ctrl_name}.idx is back at {idx}"));
-                return Ok(Flow::IrqDone);
-            }
-        }
-        Ok(Flow::Next)
     }
 
     /// `__kmap_local_sched_out()`: before `switch_to()`, take the outgoing
@@ -327,6 +171,231 @@ impl Machine {
                 format!("WARN_ON_ONCE(pte_none(pteval)): index {i} is live but has no saved PTE"),
             )),
         }
+    }
+}
+
+/// One line being run: by whom, where, on which state.
+struct Exec<'a> {
+    m: &'a Machine,
+    s: &'a mut State,
+    cpu: usize,
+    task: usize,
+    ctx: &'a mut Context,
+    n: &'a mut Narrator,
+    program: &'a Program,
+    pc: usize,
+}
+
+impl Exec<'_> {
+    /// The lines of `__kmap_local_page_prot()` and `__kmap_local_pfn_prot()`.
+    fn kmap(&mut self, line: Line) -> Result<(), Violation> {
+        let layout = self.m.platform.layout;
+        match line {
+            Line::HighGet(page) => {
+                if let Some(vaddr) = self.hooks().high_get(page) {
+                    self.ctx.held.push((vaddr, page));
+                    self.ctx.pc = self.program.next_op(self.pc) as u8;
+                    let at = self.at(vaddr);
+                    self.n.say(|| format!("return {at}: no fixmap slot, no migrate_disable()"));
+                }
+            }
+            Line::MigrateDisable => {
+                self.s.tasks[self.task].migrate_disable += 1;
+                self.n.say(|| "migrate_disable()".to_string());
+            }
+            Line::Push(page) => {
+                self.ctx.preempt += 1;
+                let idx = self.ctrl().push(layout.km_incr as u8);
+                self.n.say(|| format!("preempt_disable(); kmap_local_idx_push() = {}", idx - 1));
+                if u32::from(idx) >= layout.km_max_idx {
+                    let max = layout.km_max_idx;
+                    return Err(Violation::new(
+                        Property::BalancedIndexStack,
+                        format!("kmap_local_idx_push(): BUG_ON(idx {idx} >= KM_MAX_IDX {max}): the stack overflows"),
+                    ));
+                }
+                self.ctx.slot = Some(self.hooks().map_idx(u32::from(idx - 1), page));
+            }
+            Line::SetPte(page) => {
+                let slot = self.slot();
+                if let Some(other) = self.s.hw.pte(slot) {
+                    return Err(Violation::new(
+                        Property::SlotFree,
+                        format!("BUG_ON(!pte_none()): mapping P{page} at {} which still maps P{other}", self.at(slot)),
+                    ));
+                }
+                let deferred = self.s.hw.set_pte(&self.m.platform, self.cpu, slot, Some(page));
+                let at = self.at(slot);
+                self.n.say(|| format!("set_pte({at}, P{page}){}", lazily(deferred)));
+            }
+            Line::PostMap(page) => {
+                let slot = self.slot();
+                self.hooks().post_map(slot, Some(page));
+            }
+            Line::SavePteval(page) => {
+                let slot = self.slot();
+                let ctrl = self.ctrl();
+                let top = ctrl.idx - 1;
+                ctrl.set_top(Some(page));
+                self.ctx.preempt -= 1;
+                self.ctx.slot = None;
+                self.ctx.held.push((slot, page));
+                let (name, at) = (self.ctrl_name(), self.at(slot));
+                self.n.say(|| format!("{name}.pteval[{top}] = P{page}; preempt_enable(); return {at}"));
+            }
+            other => unreachable!("{other:?} is not a line of kmap_local"),
+        }
+        Ok(())
+    }
+
+    /// The lines of `kunmap_local_indexed()`.
+    fn kunmap(&mut self, line: Line) -> Result<(), Violation> {
+        let layout = self.m.platform.layout;
+        // Until the pop, the mapping being torn down is still the innermost held.
+        let held = || *self.ctx.held.last().expect("scripts unmap only what they hold");
+        match line {
+            Line::UnmapIdx => {
+                let (vaddr, _) = held();
+                let at = self.at(vaddr);
+                if !layout.is_fixmap(vaddr) {
+                    self.ctx.held.pop();
+                    self.ctx.pc = self.program.next_op(self.pc) as u8;
+                    self.n.say(|| format!("{at} is not a fixmap address: kmap_high_unmap_local()"));
+                    return Ok(());
+                }
+                self.ctx.preempt += 1;
+                let name = self.ctrl_name();
+                let Some(top) = self.ctrl().idx.checked_sub(1) else {
+                    let detail = format!("kunmap_local({at}) finds {name} empty");
+                    return Err(Violation::new(Property::BalancedIndexStack, detail));
+                };
+                self.n.say(|| format!("preempt_disable(); kmap_local_idx() = {top}"));
+                let slot = self.hooks().unmap_idx(u32::from(top), vaddr);
+                if slot != vaddr {
+                    return Err(Violation::new(
+                        Property::BalancedIndexStack,
+                        format!(
+                            "WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)): kunmap_local({at}) but index {top} is {}",
+                            self.at(slot)
+                        ),
+                    ));
+                }
+                self.ctx.slot = Some(slot);
+            }
+            Line::PreUnmap => {
+                let slot = self.slot();
+                self.hooks().pre_unmap(slot);
+            }
+            Line::PteClear => {
+                let slot = self.slot();
+                let deferred = self.s.hw.set_pte(&self.m.platform, self.cpu, slot, None);
+                let at = self.at(slot);
+                self.n.say(|| format!("pte_clear({at}){}", lazily(deferred)));
+            }
+            Line::PostUnmap => {
+                let (slot, (_, page)) = (self.slot(), held());
+                self.hooks().post_unmap(slot);
+                self.s.hw.check_torn_down(&self.m.platform, self.cpu, slot, page)?;
+            }
+            Line::Pop => {
+                let ctrl = self.ctrl();
+                let top = ctrl.idx - 1;
+                ctrl.set_top(None);
+                ctrl.pop(layout.km_incr as u8);
+                self.ctx.preempt -= 1;
+                self.ctx.slot = None;
+                self.ctx.held.pop();
+                let name = self.ctrl_name();
+                self.n.say(|| format!("{name}.pteval[{top}] = none; kmap_local_idx_pop(); preempt_enable()"));
+            }
+            Line::MigrateEnable => {
+                self.s.tasks[self.task].migrate_disable -= 1;
+                self.n.say(|| "migrate_enable()".to_string());
+            }
+            other => unreachable!("{other:?} is not a line of kunmap_local"),
+        }
+        Ok(())
+    }
+
+    /// The lines of the script around kmap_local: accesses, the sleeping
+    /// fault, the return to user space, the return from interrupt.
+    fn script(&mut self, line: Line) -> Result<Flow, Violation> {
+        match line {
+            Line::Read | Line::Write => {
+                let (vaddr, page) = *self.ctx.held.last().expect("scripts access only what they hold");
+                self.access(vaddr, page, line == Line::Write)?;
+            }
+            Line::WritePkmap(page) => self.access(self.m.platform.layout.pkmap_vaddr(page), page, true)?,
+            Line::Fault => {
+                self.s.tasks[self.task].run = Run::Blocked;
+                self.n.say(|| "copy_from_user() faults; the fault handler sleeps until the page is in".to_string());
+            }
+            Line::ReturnToUser => {
+                let (idx, held) = (self.ctrl().idx, self.ctx.held.len());
+                let migrate_disable = self.s.tasks[self.task].migrate_disable;
+                if idx != 0 || held != 0 || migrate_disable != 0 {
+                    return Err(Violation::new(
+                        Property::NoMappingAtUserReturn,
+                        format!(
+                            "returns to user space with {}.idx {idx}, {held} mapping(s) held and migrate_disable {migrate_disable}",
+                            self.ctrl_name()
+                        ),
+                    ));
+                }
+                self.s.tasks[self.task].run = Run::Exited;
+                self.n.say(|| "return to user space: no mapping live".to_string());
+            }
+            Line::IrqReturn => {
+                let (idx, held, found) = (self.ctrl().idx, self.ctx.held.len(), self.ctx.entry_idx);
+                let name = self.ctrl_name();
+                if idx != found || held != 0 {
+                    return Err(Violation::new(
+                        Property::BalancedIndexStack,
+                        format!(
+                            "the interrupt returns with {name}.idx {idx} (it found {found}) and {held} mapping(s) held"
+                        ),
+                    ));
+                }
+                self.n.say(|| format!("{name}.idx is back at {idx}"));
+                return Ok(Flow::IrqDone);
+            }
+            other => unreachable!("{other:?} is a line of kmap_local or kunmap_local"),
+        }
+        Ok(Flow::Next)
+    }
+
+    fn access(&mut self, vaddr: Vaddr, page: Page, write: bool) -> Result<(), Violation> {
+        self.s.hw.access(&self.m.platform, self.cpu, vaddr, page, write, &mut self.s.data)?;
+        let (version, at) = (self.s.data[page as usize], self.at(vaddr));
+        let verb = if write { "write" } else { "read" };
+        self.n.say(|| format!("{verb} P{page} through {at}: version {version}"));
+        Ok(())
+    }
+
+    fn hooks(&mut self) -> HookRunner<'_> {
+        self.m.hooks_on(&mut self.s.hw, self.cpu, self.n)
+    }
+
+    /// The index stack this context works on.
+    fn ctrl(&mut self) -> &mut KmapCtrl {
+        self.s.kmap_ctrl(self.cpu, self.m.variant.per_cpu_index())
+    }
+
+    fn ctrl_name(&self) -> &'static str {
+        if self.m.variant.per_cpu_index() {
+            "this_cpu(kmap_ctrl)"
+        } else {
+            "current->kmap_ctrl"
+        }
+    }
+
+    /// The slot of the kmap_local or kunmap_local call in progress.
+    fn slot(&self) -> Vaddr {
+        self.ctx.slot.expect("a kmap call in progress has its slot")
+    }
+
+    fn at(&self, vaddr: Vaddr) -> Addr {
+        Addr::new(&self.m.platform.layout, vaddr)
     }
 }
 

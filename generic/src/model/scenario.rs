@@ -148,11 +148,30 @@ impl Bounds {
 
     /// Checks that the scripts make sense and fit the model.
     pub fn validate(&self) -> Result<(), ModelError> {
-        const LIMIT: u32 = 8;
         let s = &self.scenario;
-        let too_large = [u32::from(self.cpus), s.tasks.len() as u32, s.pages, self.km_max_idx()];
-        if too_large.iter().any(|&n| n > LIMIT) || self.cpus == 0 {
-            return Err(ModelError { location: Location::Bounds, kind: ErrorKind::TooLarge(LIMIT) });
+        let bounds_error = |kind| ModelError { location: Location::Bounds, kind };
+        if self.cpus == 0 {
+            return Err(bounds_error(ErrorKind::NoCpu));
+        }
+        // States keep CPUs, tasks, pages, indexes, program counters and data
+        // versions in bytes; the limits keep every one of them far below 256.
+        let writes = |ops: &[Op]| ops.iter().filter(|op| matches!(op, Op::Write | Op::WritePkmap(_))).count();
+        let all_writes =
+            s.tasks.iter().map(|t| writes(&t.ops)).sum::<usize>() + usize::from(self.interrupts) * writes(&s.interrupt);
+        let longest = s.tasks.iter().map(|t| t.ops.len()).chain([s.interrupt.len()]).max().unwrap_or(0);
+        let sizes = [
+            ("CPUs", usize::from(self.cpus), 8),
+            ("tasks", s.tasks.len(), 8),
+            ("pages", s.pages as usize, 8),
+            ("indexes per CPU (KM_MAX_IDX)", self.km_max_idx() as usize, 8),
+            ("operations in one script", longest, 32),
+            ("writes in one run", all_writes, 200),
+        ];
+        if let Some(&(what, _, limit)) = sizes.iter().find(|&&(_, n, limit)| n > limit) {
+            return Err(bounds_error(ErrorKind::TooLarge { what, limit }));
+        }
+        if let Some(&page) = s.pkmapped.iter().find(|&&p| p >= s.pages) {
+            return Err(bounds_error(ErrorKind::NoSuchPage(page as usize)));
         }
         for task in &s.tasks {
             let fail = |kind| ModelError { location: Location::Script(task.name.clone()), kind };

@@ -341,7 +341,7 @@ fn an_effect_out_of_place_is_rejected() {
 }
 
 #[test]
-fn a_script_that_uses_no_mapping_is_rejected() {
+fn scripts_and_bounds_the_model_cannot_run_are_rejected() {
     let mut bounds = Bounds::standard();
     bounds.scenario.interrupt = vec![Op::Read];
     let err = check(&pipt_port(), Variant::Merged, &bounds).unwrap_err();
@@ -349,6 +349,8 @@ fn a_script_that_uses_no_mapping_is_rejected() {
     bounds.scenario.interrupt = vec![Op::Map(2), Op::Fault, Op::Unmap];
     let err = check(&pipt_port(), Variant::Merged, &bounds).unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotInInterrupt(1));
+    let err = check(&pipt_port(), Variant::Merged, &Bounds { cpus: 9, ..Bounds::standard() }).unwrap_err();
+    assert_eq!(err.to_string(), "bounds: too many CPUs for the model (at most 8)");
 }
 
 #[test]
