@@ -87,7 +87,7 @@ impl Machine {
         let program = if in_irq { &self.irq } else { &self.tasks[task] };
         let pc = usize::from(ctx.pc);
         ctx.pc += 1;
-        let mut exec = Exec { m: self, s, cpu, task, ctx: &mut ctx, n, program, pc };
+        let mut exec = Exec { m: self, s, cpu, task, in_irq, ctx: &mut ctx, n, program, pc };
         let flow = match program.instrs[pc].line {
             line @ (Line::HighGet(_)
             | Line::MigrateDisable
@@ -180,6 +180,7 @@ struct Exec<'a> {
     s: &'a mut State,
     cpu: usize,
     task: usize,
+    in_irq: bool,
     ctx: &'a mut Context,
     n: &'a mut Narrator,
     program: &'a Program,
@@ -365,11 +366,33 @@ impl Exec<'_> {
     }
 
     fn access(&mut self, vaddr: Vaddr, page: Page, write: bool) -> Result<(), Violation> {
-        self.s.hw.access(&self.m.platform, self.cpu, vaddr, page, write, &mut self.s.data)?;
+        let platform = &self.m.platform;
+        if let Err(v) = self.s.hw.access(platform, self.cpu, vaddr, page, write, &mut self.s.data) {
+            return Err(self.explain_moved(v, vaddr));
+        }
         let (version, at) = (self.s.data[page as usize], self.at(vaddr));
         let verb = if write { "write" } else { "read" };
         self.n.say(|| format!("{verb} P{page} through {at}: version {version}"));
         Ok(())
+    }
+
+    /// Adds to a failed access whether the task's mapping lives in another
+    /// CPU's slot than the one this CPU restored it to: the task moved.
+    fn explain_moved(&self, mut v: Violation, vaddr: Vaddr) -> Violation {
+        if self.in_irq || self.m.variant.per_cpu_index() || !self.m.platform.layout.is_fixmap(vaddr) {
+            return v;
+        }
+        if let Ok(here) = self.m.live_slots(self.s, self.cpu, self.task) {
+            if !here.iter().any(|&(slot, _)| slot == vaddr) {
+                let here: Vec<String> = here.iter().map(|&(slot, _)| self.at(slot).to_string()).collect();
+                v.detail += &format!(
+                    "; the task got {} on another CPU, and this CPU keeps its mappings at {}",
+                    self.at(vaddr),
+                    here.join(", ")
+                );
+            }
+        }
+        v
     }
 
     fn hooks(&mut self) -> HookRunner<'_> {

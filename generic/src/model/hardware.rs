@@ -3,16 +3,19 @@
 //! writes lazy MMU mode defers, a data cache that may be virtually
 //! indexed, and memory.
 //!
-//! Modelling choices, each on the side of finding more:
+//! Modelling choices, and why:
 //! - A TLB entry is loaded only by an access or by a hook's TLB write, and
 //!   leaves only by a flush (or at once on every CPU when the facts say
 //!   the TLB keeps nothing stale). When the TLB may cache a cleared PTE,
 //!   it is assumed to have done so speculatively whenever a PTE is set
 //!   over an entry-less slot: the worst case the hardware allows.
-//! - The data cache is one for the system, not one per CPU: hardware keeps
-//!   CPUs coherent for one index and tag, and what the hooks handle is
-//!   aliasing between addresses of one page, which one cache shows. A
-//!   physically indexed cache is not modelled: for kmap it is memory.
+//! - The data cache is one for the system, not one per CPU. SMP parts keep
+//!   their CPUs' caches coherent for one index and tag (arm's VIVT cores
+//!   are uniprocessor), and the hooks' flushes are local anyway: what they
+//!   handle is aliasing between addresses of one page, which one cache
+//!   shows. Per-CPU incoherent caches would blame every port for
+//!   migration, which no hook can fix. A physically indexed cache is not
+//!   modelled: for kmap it is memory.
 //! - A virtually tagged line is keyed by its address and hits whatever
 //!   page the address maps now; a VIPT line is keyed by colour and page.
 //! - Lines are never evicted on their own: an eviction writes back earlier

@@ -17,11 +17,13 @@
 //! - `hardware.rs`: page table, TLBs, lazy MMU queue, data cache, memory.
 //! - `hook_runner.rs`: runs a port's hooks through [`ArchHooks`](crate::ArchHooks).
 //! - `generic_code.rs`: the lines of mm/highmem.c, and [`Variant`]s of it.
-//! - `sched.rs`: context switch, wake-up, migration, interrupt arrival.
-//! - `machine.rs`: the fixed part of a check and its transition function.
+//! - `sched.rs`: the transitions: context switch, wake-up, migration,
+//!   interrupt arrival, and a line of generic code.
+//! - `machine.rs`: the fixed part of a check, and its initial state.
 //! - `checker.rs`: the breadth-first search and its [`Verdict`].
-//! - [`Property`] (`property.rs`), [`Trace`] (`trace.rs`), `narrator.rs`:
-//!   what can go wrong and how it is told.
+//! - [`Property`] (`property.rs`), [`Trace`] (`trace.rs`), `narrator.rs`,
+//!   `replay.rs`: what can go wrong, and how a counterexample is told.
+//! - `error.rs`: inputs that cannot be checked at all.
 //!
 //! Architecture invariant: no I/O here either; a check takes values and
 //! returns a value.

@@ -8,7 +8,8 @@
 //! that runs a task, and no switch happens inside it; a task that is not
 //! running may be woken, and may move to another CPU unless it is
 //! migrate-disabled. The context switch is one step: it runs with
-//! interrupts off and touches only its own CPU's slots and TLB.
+//! interrupts off, touches only its own CPU's slots and TLB, and does
+//! nothing to the cache that another CPU could tell from a write-back.
 
 use super::machine::Machine;
 use super::narrator::Narrator;

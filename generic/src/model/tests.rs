@@ -244,7 +244,9 @@ fn without_migrate_disable_a_task_resumes_on_a_cpu_whose_slot_it_does_not_own() 
         assert_breaks("pipt", &pipt_port(), Variant::NoMigrateDisable, &Bounds::standard(), Property::CurrentData);
     let text = trace.to_string();
     assert!(text.contains("migration to CPU1") && text.contains("task A on CPU1"), "{text}");
-    assert!(last_violation(&trace).detail.contains("the PTE of slot 0 is clear"), "{trace}");
+    let detail = &last_violation(&trace).detail;
+    assert!(detail.contains("the PTE of slot 0 is clear"), "{trace}");
+    assert!(detail.contains("got slot 0 on another CPU, and this CPU keeps its mappings at slot 3"), "{trace}");
 }
 
 /// Whether some path of at most `depth` transitions breaks a property,
