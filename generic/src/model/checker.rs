@@ -26,12 +26,25 @@ use super::trace::Trace;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Every property holds in every reachable state within the bounds.
-    Proved { states: usize, bounds: Bounds },
+    Proved {
+        /// Distinct states explored: every state reachable within the bounds.
+        states: usize,
+        /// What was explored.
+        bounds: Bounds,
+    },
     /// A property breaks; the trace is a shortest way to break it.
-    Counterexample { property: Property, trace: Trace, states: usize },
+    Counterexample {
+        /// The property that breaks.
+        property: Property,
+        /// From the initial state to the step that breaks it.
+        trace: Trace,
+        /// Distinct states explored before the search stopped.
+        states: usize,
+    },
 }
 
 impl Verdict {
+    /// Whether every property held.
     pub fn is_proved(&self) -> bool {
         matches!(self, Verdict::Proved { .. })
     }

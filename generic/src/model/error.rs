@@ -12,7 +12,9 @@ use crate::{Effect, Hook};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{location}: {kind}")]
 pub struct ModelError {
+    /// Where the input is wrong.
     pub location: Location,
+    /// What is wrong there.
     pub kind: ErrorKind,
 }
 
@@ -60,7 +62,12 @@ pub enum ErrorKind {
     NoCpu,
     /// More of something than the model's small integers hold.
     #[error("too many {what} for the model (at most {limit})")]
-    TooLarge { what: &'static str, limit: usize },
+    TooLarge {
+        /// What there is too much of.
+        what: &'static str,
+        /// The most the model takes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for Location {

@@ -36,9 +36,11 @@ pub enum Variant {
 }
 
 impl Variant {
+    /// Every variant, the merged code first.
     pub const ALL: [Variant; 4] =
         [Variant::Merged, Variant::NoMigrateDisable, Variant::NoSchedSaveRestore, Variant::PerCpuIndex];
 
+    /// A short name for reports and JSON.
     pub fn name(self) -> &'static str {
         match self {
             Variant::Merged => "merged",

@@ -17,6 +17,7 @@ use crate::{Condition, DcacheKind, Effect, GuardedEffect, HardwareFacts, Hook};
 /// Hardware facts plus the effects of every hook the arch defines.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct PortSpec {
+    /// The arch's hardware, as its descriptor states it.
     pub facts: HardwareFacts,
     /// Keyed by the hook's short name in serialized form (`post_map`, ...).
     #[serde(default, deserialize_with = "hooks_by_name")]

@@ -72,7 +72,9 @@ impl fmt::Display for Property {
 /// A broken property, with what happened in kernel terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
+    /// The property that broke.
     pub property: Property,
+    /// Who saw what, in kernel terms.
     pub detail: String,
 }
 

@@ -38,8 +38,11 @@ pub enum Op {
 /// A task's script, and the CPU the task starts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Script {
+    /// The task's name in traces (`A`).
     pub name: String,
+    /// The CPU whose runqueue the task starts on.
     pub cpu: u8,
+    /// What the task does, in order.
     pub ops: Vec<Op>,
 }
 
@@ -60,11 +63,13 @@ pub struct Scenario {
 /// interrupts arrive, and the kernel configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bounds {
+    /// CPUs, each with its own slots and TLB.
     pub cpus: u8,
     /// Interrupts delivered in one run, each on any CPU running a task, between any two lines.
     pub interrupts: u8,
     /// CONFIG_DEBUG_HIGHMEM: KM_INCR is 2 and every even index is an unused guard.
     pub debug_highmem: bool,
+    /// What runs.
     pub scenario: Scenario,
 }
 

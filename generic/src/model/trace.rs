@@ -31,16 +31,20 @@ pub enum CacheIndex {
 /// A data cache line as a trace shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CacheLineView {
+    /// Where the line sits.
     pub index: CacheIndex,
+    /// The page whose data it holds.
     pub page: Page,
     /// How many writes of the page the line's data includes.
     pub version: u8,
+    /// Whether memory lacks what the line holds.
     pub dirty: bool,
 }
 
 /// One call of an arch hook.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HookCall {
+    /// Which hook.
     pub hook: Hook,
     /// The C arguments, rendered (`slot 0, P1`).
     pub args: String,
@@ -85,6 +89,7 @@ pub struct Step {
 /// A sequence of steps from the initial state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
+    /// In order; the first starts from the initial state.
     pub steps: Vec<Step>,
 }
 
@@ -99,10 +104,12 @@ impl Step {
 }
 
 impl Trace {
+    /// Number of steps.
     pub fn len(&self) -> usize {
         self.steps.len()
     }
 
+    /// Whether there is no step.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
