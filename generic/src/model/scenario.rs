@@ -145,8 +145,10 @@ impl Bounds {
         }
     }
 
-    /// KM_MAX_IDX: just enough for the deepest nesting, as `idx` must stay
-    /// below it after each push.
+    /// KM_MAX_IDX: just enough for one task's deepest nesting with an
+    /// interrupt on top, as `idx` must stay below it after each push. Like
+    /// the kernel's, it bounds one task's stack; a per-CPU stack that
+    /// preempted tasks share (`Variant::PerCpuIndex`) can outgrow it.
     pub fn km_max_idx(&self) -> u32 {
         (self.task_depth() + self.interrupt_depth()) * self.km_incr() + 1
     }
