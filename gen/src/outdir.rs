@@ -1,9 +1,11 @@
 //! The on-disk layout of a port's output, shared by `archport port` and
 //! the golden folders users bless with `archport check --bless`:
 //!
-//!     OUT/ARCH/PATH      every file the port changes, after the port
-//!     OUT/ARCH/DELETED   the files the port deletes, one per line
-//!     OUT/ARCH.diff      the port as one diff against the input tree
+//! ```text
+//! OUT/ARCH/PATH      every file the port changes, after the port
+//! OUT/ARCH/DELETED   the files the port deletes, one per line
+//! OUT/ARCH.diff      the port as one diff against the input tree
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -89,10 +89,40 @@ pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
             for f in r.files.iter_mut().filter(|f| f.path == hooks_header) {
                 f.justification = Some(why.clone());
             }
-            r.verdict = fidelity::verdict(&r.files);
         }
     }
+    for f in r.files.iter_mut().filter(|f| f.justification.is_none() && f.status == FileStatus::Differs) {
+        if let Some((generated, gold)) = r.sides.get(&f.path) {
+            f.justification = call_site_justification(&p.spec, generated.as_deref(), gold.as_deref())?;
+        }
+    }
+    r.verdict = fidelity::verdict(&r.files);
     Ok(r)
+}
+
+/// Why a changed call site in the golden port is wrong and ours right:
+/// a function whose kmap_local calls the model refutes in the golden
+/// file and proves in the generated one (on the arch's hooks).
+fn call_site_justification(spec: &ArchSpec, generated: Option<&[u8]>, golden: Option<&[u8]>) -> Result<Option<String>> {
+    let (Some(generated), Some(golden)) = (generated, golden) else { return Ok(None) };
+    let port = verify::declared_port(spec);
+    let ours = verify::call_sites::scripts(generated);
+    for (name, theirs) in verify::call_sites::scripts(golden) {
+        let Some((_, mine)) = ours.iter().find(|(n, _)| *n == name) else { continue };
+        if *mine == theirs {
+            continue;
+        }
+        let refuted = verify::call_sites::refute(&port, &theirs).map_err(|e| anyhow::anyhow!("{}: {e}", spec.arch))?;
+        let holds =
+            verify::call_sites::refute(&port, mine).map_err(|e| anyhow::anyhow!("{}: {e}", spec.arch))?.is_none();
+        if let (Some((property, _)), true) = (refuted, holds) {
+            let script = theirs.iter().map(|op| op.to_string()).collect::<Vec<_>>().join(", ");
+            return Ok(Some(format!(
+                "the golden {name}() breaks \"{property}\" in the model (its calls: {script}); the generated {name}() holds"
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Why the golden hooks are wrong and the generated ones right, when the

@@ -21,8 +21,12 @@ fn declarator_name<'a>(mut node: Node<'a>, src: &'a [u8]) -> Option<&'a str> {
     loop {
         match node.kind() {
             "identifier" | "field_identifier" => return node.utf8_text(src).ok(),
-            "function_declarator" | "pointer_declarator" | "init_declarator" | "array_declarator"
-            | "parenthesized_declarator" | "attributed_declarator" => {
+            "function_declarator"
+            | "pointer_declarator"
+            | "init_declarator"
+            | "array_declarator"
+            | "parenthesized_declarator"
+            | "attributed_declarator" => {
                 node = node.child_by_field_name("declarator").or_else(|| node.named_child(0))?;
             }
             _ => return None,
@@ -64,6 +68,37 @@ pub fn function(text: &[u8], name: &str) -> Option<Range<usize>> {
     found
 }
 
+/// Every function definition: its name and the names of the functions
+/// it calls, in source order.
+pub fn calls_by_function(text: &[u8]) -> Vec<(String, Vec<String>)> {
+    let tree = parse(text);
+    let mut out = Vec::new();
+    walk(&tree, |n| {
+        if n.kind() != "function_definition" {
+            return;
+        }
+        let Some(name) = n.child_by_field_name("declarator").and_then(|d| declarator_name(d, text)) else { return };
+        let mut calls = Vec::new();
+        collect_calls(n, text, &mut calls);
+        out.push((name.to_string(), calls));
+    });
+    out
+}
+
+fn collect_calls(n: Node, text: &[u8], calls: &mut Vec<String>) {
+    if n.kind() == "call_expression" {
+        if let Some(f) = n.child_by_field_name("function").filter(|f| f.kind() == "identifier") {
+            if let Ok(name) = f.utf8_text(text) {
+                calls.push(name.to_string());
+            }
+        }
+    }
+    let mut c = n.walk();
+    for child in n.children(&mut c) {
+        collect_calls(child, text, calls);
+    }
+}
+
 /// Byte ranges of the declarations (variables, prototypes) of `name`.
 pub fn declarations(text: &[u8], name: &str) -> Vec<Range<usize>> {
     let tree = parse(text);
@@ -71,7 +106,8 @@ pub fn declarations(text: &[u8], name: &str) -> Vec<Range<usize>> {
     walk(&tree, |n| {
         if n.kind() == "declaration" {
             let mut c = n.walk();
-            let declares = n.children_by_field_name("declarator", &mut c).any(|d| declarator_name(d, text) == Some(name));
+            let declares =
+                n.children_by_field_name("declarator", &mut c).any(|d| declarator_name(d, text) == Some(name));
             if declares {
                 found.push(n.byte_range());
             }

@@ -3,6 +3,7 @@
 //! the golden ones included), run against the generic kmap_local code.
 
 mod c_hooks;
+pub mod call_sites;
 
 use std::path::Path;
 
