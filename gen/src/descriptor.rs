@@ -52,6 +52,12 @@ pub struct HookSpec {
     pub function: Option<String>,
     /// For a hook whose definition an arch template renders: its name.
     pub template: Option<String>,
+    /// Effects kept as the arch's old code did although its hardware
+    /// facts do not require them; the mutation tests check both ways.
+    #[serde(default)]
+    pub defensive: Vec<archport_generic::Effect>,
+    /// Why the defensive effects are kept.
+    pub defensive_reason: Option<String>,
 }
 
 /// An effect, written as `"tlb_flush_page"` or
@@ -132,6 +138,15 @@ fn validate(d: &Descriptor, arch: Arch, path: &Path) -> Result<()> {
         let forms = [h.c.is_some(), h.function.is_some(), h.template.is_some()].iter().filter(|x| **x).count();
         if forms != 1 || h.prototype.is_some() != h.function.is_some() {
             bail!("{}: hook `{name}` needs exactly one of `c`, `prototype` + `function`, or `template`", path.display());
+        }
+    }
+    for (name, h) in &d.hooks {
+        let listed: Vec<_> = h.effects.iter().map(|e| e.guarded().effect).collect();
+        if let Some(e) = h.defensive.iter().find(|e| !listed.contains(e)) {
+            bail!("{}: hook `{name}` marks `{e}` defensive but does not list it in `effects`", path.display());
+        }
+        if !h.defensive.is_empty() && h.defensive_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            bail!("{}: hook `{name}` has defensive effects but no `defensive_reason`", path.display());
         }
     }
     let facts = serde_json::to_value(d.facts)?;

@@ -176,8 +176,20 @@ fn width(s: &str) -> usize {
 mod tests {
     use super::*;
 
+    fn spec_none() -> HookSpec {
+        HookSpec {
+            effects: vec![],
+            c: None,
+            prototype: None,
+            function: None,
+            template: None,
+            defensive: vec![],
+            defensive_reason: None,
+        }
+    }
+
     fn spec(c: &str) -> HookSpec {
-        HookSpec { effects: vec![], c: Some(c.into()), prototype: None, function: None, template: None }
+        HookSpec { c: Some(c.into()), ..spec_none() }
     }
 
     #[test]
@@ -202,11 +214,9 @@ mod tests {
     #[test]
     fn function_hooks_alias_their_function() {
         let s = HookSpec {
-            effects: vec![],
-            c: None,
             prototype: Some("enum fixed_addresses kmap_local_map_idx(int type, unsigned long pfn);".into()),
             function: Some("kmap_local_map_idx".into()),
-            template: None,
+            ..spec_none()
         };
         assert_eq!(
             define(Hook::MapIdx, &s).unwrap(),
