@@ -1,7 +1,7 @@
 //! Arch descriptors: the per-arch table that drives the port.
 //!
-//! A descriptor (`arch-templates/<arch>/port.toml`) is data: the patch
-//! subject, the hardware facts the model needs (each with a reason), the
+//! A descriptor (`arch-templates/<arch>/port.toml`) is data: the
+//! hardware facts the model needs (each with a reason), the
 //! hooks the arch defines (effects in the model's vocabulary, and the C
 //! text that performs them), and the files the port touches with the
 //! generic edit operations applied to each. `arch-templates/README.md`
@@ -20,8 +20,6 @@ use crate::edit::Op;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Descriptor {
-    /// The patch subject, in the arch's customary prefix style.
-    pub subject: String,
     /// Why the port looks the way it does, for the commit message.
     #[serde(default)]
     pub rationale: String,
