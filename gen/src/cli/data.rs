@@ -64,6 +64,15 @@ impl DataArgs {
         Ok((tree, golden))
     }
 
+    /// What the trees are, for reports: the Debian version, or `user
+    /// trees` when both trees are the user's own.
+    pub fn version(&self, progress: Progress) -> Result<String> {
+        Ok(match (&self.tree, &self.golden) {
+            (Some(_), Some(_)) => "user trees".to_string(),
+            _ => self.kernel(progress)?.version,
+        })
+    }
+
     /// The arch-templates folder.
     pub fn templates(&self) -> PathBuf {
         crate::descriptor::templates_root(self.templates.as_deref())

@@ -25,10 +25,7 @@ struct Summary {
 /// an error line and counts as `differs`.
 fn reviews(arches: &[Arch], data: &DataArgs, progress: Progress) -> Result<(String, Vec<ArchReview>, Vec<String>)> {
     let (tree, golden) = data.trees(progress)?;
-    let version = match (&data.tree, &data.golden) {
-        (Some(_), Some(_)) => "user trees".to_string(),
-        _ => data.kernel(progress)?.version,
-    };
+    let version = data.version(progress)?;
     let templates = data.templates();
     let mut out = Vec::new();
     let mut errors = Vec::new();

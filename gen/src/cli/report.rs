@@ -16,10 +16,7 @@ use archport_generic::model::Variant;
 
 pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
     let (tree, golden) = data.trees(progress)?;
-    let version = match (&data.tree, &data.golden) {
-        (Some(_), Some(_)) => "user trees".to_string(),
-        _ => data.kernel(progress)?.version,
-    };
+    let version = data.version(progress)?;
     let templates = data.templates();
     let mut entries = Vec::new();
     for &arch in arches {
