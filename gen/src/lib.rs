@@ -26,4 +26,5 @@ pub mod render;
 pub mod report;
 pub mod pipeline;
 pub mod review;
+pub mod series;
 pub mod verify;

@@ -13,4 +13,5 @@ mod golden;
 mod port;
 mod report;
 mod robustness;
+mod series;
 mod verify;

@@ -12,6 +12,7 @@ mod fetch;
 mod golden;
 mod port;
 mod report;
+mod series;
 mod verify;
 
 use std::path::PathBuf;
@@ -165,6 +166,14 @@ one (comments set apart), the hooks with their effects, the model verdict and th
         #[arg(long, value_name = "FILE")]
         html: PathBuf,
     },
+    /// Write the ports as a patch series: a cover letter and one `git format-patch` mail per arch.
+    #[command(after_help = "Examples:\n  archport series --signoff 'Jane Hacker <jane@example.org>' --out out/series\n  \
+archport series --arch arm --arch x86 --range-diff\n  archport series --split-per-tree --out out/trees\n  \
+archport series --tree ~/linux --base v5.10    # base-commit: and prerequisite-patch-id: lines\n\n\
+Writes OUT/0000-cover-letter.patch and OUT/NNNN-<subject>.patch in series order (patches/kmap_local/series.toml), \
+To/Cc from the tree's scripts/get_maintainer.pl. The same inputs give byte-identical files. \
+`git am` applies every file but the cover letter to the tree.")]
+    Series(series::SeriesArgs),
 }
 
 /// Runs a parsed command line and returns its exit status.
@@ -185,6 +194,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { arches, data, html } => {
             report::run(&Arch::selected(&arches), &data, &html, &cli.global, progress)
         }
+        Command::Series(args) => series::run(&args, &cli.global, progress),
         Command::Check { arches, data, golden_dir: None, .. } => {
             diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress)
         }

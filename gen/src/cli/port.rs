@@ -78,7 +78,7 @@ pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, pr
 }
 
 /// Output must not land inside the input tree.
-fn refuse_inside(out: &Path, tree: &Path) -> Result<()> {
+pub(super) fn refuse_inside(out: &Path, tree: &Path) -> Result<()> {
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let (o, t) = (abs(out), abs(tree));
     if o.starts_with(&t) {

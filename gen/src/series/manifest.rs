@@ -1,0 +1,449 @@
+//! The series manifest: `patches/<series>/series.toml` (the order of the
+//! patches, their subjects, how effects are worded) and the tera
+//! templates beside it (`commit.tera`, `cover.tera`).
+//!
+//! The manifest is the source of truth for subjects; the templates turn
+//! an arch's descriptor (facts, hooks and their effects, rationale, the
+//! edits of its files) into its commit message. Rendering is pure.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use archport_generic::{Effect, Hook};
+use serde::{Deserialize, Serialize};
+
+use crate::arch::Arch;
+use crate::descriptor::ArchSpec;
+use crate::edit::Op;
+use crate::port::Port;
+
+/// Columns a commit message is wrapped at (checkpatch asks for at most 75).
+pub const WRAP: usize = 72;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    name: String,
+    cover_subject: String,
+    #[serde(rename = "patch")]
+    patches: Vec<RawEntry>,
+    effects: BTreeMap<String, String>,
+    #[serde(default)]
+    conditions: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    arch: String,
+    name: String,
+    subject: String,
+}
+
+/// One patch of the series.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PatchEntry {
+    pub arch: Arch,
+    /// How prose names the arch (`ARM`, `PowerPC`).
+    pub name: String,
+    pub subject: String,
+}
+
+/// A loaded manifest with its templates.
+pub struct Manifest {
+    pub dir: PathBuf,
+    pub name: String,
+    pub cover_subject: String,
+    /// Every arch once, in series order.
+    pub patches: Vec<PatchEntry>,
+    effects: BTreeMap<String, String>,
+    conditions: BTreeMap<String, String>,
+    tera: tera::Tera,
+}
+
+/// The project's `patches/kmap_local` folder.
+pub fn default_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/kmap_local")
+}
+
+impl Manifest {
+    /// Loads `<dir>/series.toml`, `<dir>/commit.tera` and `<dir>/cover.tera`.
+    pub fn load(dir: &Path) -> Result<Manifest> {
+        let path = dir.join("series.toml");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the series manifest {}", path.display()))?;
+        let raw: ManifestFile =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+        let mut patches = Vec::new();
+        for e in raw.patches {
+            let arch: Arch = e.arch.parse().map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
+            if patches.iter().any(|p: &PatchEntry| p.arch == arch) {
+                bail!("{}: arch `{arch}` has two [[patch]] entries", path.display());
+            }
+            if e.subject.trim().is_empty() || e.subject.contains('\n') {
+                bail!("{}: the subject of `{arch}` must be one non-empty line", path.display());
+            }
+            patches.push(PatchEntry { arch, name: e.name, subject: e.subject });
+        }
+        if let Some(missing) = Arch::ALL.into_iter().find(|a| !patches.iter().any(|p| p.arch == *a)) {
+            bail!("{}: no [[patch]] entry for arch `{missing}`", path.display());
+        }
+        if let Some(e) = Effect::ALL.into_iter().find(|e| !raw.effects.contains_key(e.name())) {
+            bail!("{}: [effects] has no wording for `{e}`", path.display());
+        }
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![]);
+        tera.register_filter("wrap", wrap_filter);
+        for name in ["commit", "cover"] {
+            let file = dir.join(format!("{name}.tera"));
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            tera.add_raw_template(name, &text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), tera_error(&e)))?;
+        }
+        Ok(Manifest {
+            dir: dir.to_path_buf(),
+            name: raw.name,
+            cover_subject: raw.cover_subject,
+            patches,
+            effects: raw.effects,
+            conditions: raw.conditions,
+            tera,
+        })
+    }
+
+    /// The entries of `arches`, in series order.
+    pub fn ordered(&self, arches: &[Arch]) -> Vec<&PatchEntry> {
+        self.patches.iter().filter(|p| arches.contains(&p.arch)).collect()
+    }
+
+    /// The commit message of an arch's patch: body only, wrapped, with no
+    /// subject line and no trailing blank line.
+    pub fn commit_message(&self, spec: &ArchSpec, port: &Port) -> Result<String> {
+        let ctx = self.commit_context(spec, port)?;
+        let text = self.render("commit", &tera::Context::from_serialize(ctx)?)?;
+        Ok(tidy(&text))
+    }
+
+    /// The cover letter's text for the given patches (before the shortlog).
+    pub fn cover_text(&self, patches: &[CoverPatch], tree: Option<&str>) -> Result<String> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("count", &patches.len());
+        ctx.insert("patches", patches);
+        ctx.insert("tree", &tree);
+        Ok(tidy(&self.render("cover", &ctx)?))
+    }
+
+    fn render(&self, name: &str, ctx: &tera::Context) -> Result<String> {
+        self.tera
+            .render(name, ctx)
+            .map_err(|e| anyhow::anyhow!("{}: {}", self.dir.join(format!("{name}.tera")).display(), tera_error(&e)))
+    }
+
+    fn effect_words(&self, spec: &ArchSpec, hook: &str, entry: &crate::descriptor::EffectEntry) -> Result<String> {
+        let g = entry.guarded();
+        let mut s = self.effects[g.effect.name()].clone();
+        if let Some(cond) = g.when {
+            let key = serde_json::to_value(cond)?.as_str().unwrap_or_default().to_string();
+            let Some(words) = self.conditions.get(&key) else {
+                bail!(
+                    "{}: [conditions] has no wording for `{key}` (used by {} hook {hook})",
+                    self.dir.join("series.toml").display(),
+                    spec.arch
+                );
+            };
+            s = format!("{s} {words}");
+        }
+        Ok(s)
+    }
+
+    fn commit_context<'a>(&self, spec: &'a ArchSpec, port: &Port) -> Result<CommitContext<'a>> {
+        let d = &spec.descriptor;
+        let mut hooks = Vec::new();
+        for (hook, h) in spec.hooks() {
+            let words =
+                h.effects.iter().map(|e| self.effect_words(spec, hook.name(), e)).collect::<Result<Vec<_>>>()?;
+            hooks.push(HookView {
+                c_name: hook.c_name(),
+                params: hook.params().join(", "),
+                when: hook.summary().starts_with("Called").then(|| sentence_case(hook.summary())),
+                does: if words.is_empty() { "does nothing".to_string() } else { words.join(", then ") },
+                function: h.function.clone(),
+            });
+        }
+        let defaults = Hook::ALL.iter().filter(|h| !d.hooks.contains_key(h.name())).map(|h| h.c_name()).collect();
+        let mut edits = Edits::default();
+        for f in &d.files {
+            for op in &f.edits {
+                edits.note(&f.path, op);
+            }
+        }
+        let deleted =
+            port.files.iter().filter(|f| f.after.is_none() && f.before.is_some()).map(|f| f.path.clone()).collect();
+        let name = self.patches.iter().find(|p| p.arch == spec.arch).map_or(spec.arch.name(), |p| p.name.as_str());
+        Ok(CommitContext {
+            arch: name.to_string(),
+            rationale: d.rationale.trim(),
+            hooks,
+            defaults,
+            facts: serde_json::to_value(d.facts)?,
+            reasons: &d.reasons,
+            selects: edits.selects,
+            includes: edits.includes,
+            renames: edits.renames,
+            removed: edits
+                .removed
+                .iter()
+                .map(|(name, function)| if *function { format!("{name}()") } else { name.clone() })
+                .collect(),
+            deleted,
+            objects: edits.objects,
+        })
+    }
+}
+
+/// What the cover letter says about one patch.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoverPatch {
+    pub arch: Arch,
+    pub name: String,
+    pub subject: String,
+    pub hooks: Vec<&'static str>,
+    pub deleted: usize,
+}
+
+impl CoverPatch {
+    pub fn new(spec: &ArchSpec, entry: &PatchEntry, port: &Port) -> CoverPatch {
+        CoverPatch {
+            arch: spec.arch,
+            name: entry.name.clone(),
+            subject: entry.subject.clone(),
+            hooks: spec.hooks().iter().map(|(h, _)| h.c_name()).collect(),
+            deleted: port.files.iter().filter(|f| f.after.is_none()).count(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CommitContext<'a> {
+    /// The arch as prose names it.
+    arch: String,
+    rationale: &'a str,
+    hooks: Vec<HookView>,
+    defaults: Vec<&'static str>,
+    facts: serde_json::Value,
+    reasons: &'a BTreeMap<String, String>,
+    selects: Vec<Select>,
+    includes: Vec<Include>,
+    renames: Vec<Rename>,
+    removed: Vec<String>,
+    deleted: Vec<String>,
+    objects: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct HookView {
+    c_name: &'static str,
+    params: String,
+    /// When the generic code calls it, where the contract's summary says.
+    when: Option<String>,
+    /// Its effects in words, in order.
+    does: String,
+    function: Option<String>,
+}
+
+#[derive(Serialize, PartialEq)]
+struct Select {
+    config: String,
+    symbol: String,
+}
+
+#[derive(Serialize)]
+struct Include {
+    from: String,
+    to: Option<String>,
+    files: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Rename {
+    from: String,
+    to: String,
+    files: Vec<String>,
+}
+
+/// The descriptor's edits, gathered for the message: each item once, in
+/// descriptor order.
+#[derive(Default)]
+struct Edits {
+    selects: Vec<Select>,
+    includes: Vec<Include>,
+    renames: Vec<Rename>,
+    /// Names removed, and whether one of them is a function.
+    removed: Vec<(String, bool)>,
+    objects: Vec<String>,
+}
+
+impl Edits {
+    fn include(&mut self, path: &str, from: &str, to: Option<&String>) {
+        match self.includes.iter_mut().find(|i| i.from == from && i.to.as_ref() == to) {
+            Some(i) if !i.files.iter().any(|f| f == path) => i.files.push(path.to_string()),
+            Some(_) => {}
+            None => {
+                self.includes.push(Include { from: from.to_string(), to: to.cloned(), files: vec![path.to_string()] })
+            }
+        }
+    }
+
+    fn note(&mut self, path: &str, op: &Op) {
+        fn push<T: PartialEq>(v: &mut Vec<T>, x: T) {
+            if !v.contains(&x) {
+                v.push(x);
+            }
+        }
+        match op {
+            Op::KconfigSelect { config, symbol } => {
+                push(&mut self.selects, Select { config: config.clone(), symbol: symbol.clone() })
+            }
+            Op::ReplaceInclude { from, to } => self.include(path, from, Some(to)),
+            Op::DropInclude { header } => self.include(path, header, None),
+            Op::Rename { from, to } => match self.renames.iter_mut().find(|r| r.from == *from && r.to == *to) {
+                Some(r) => push(&mut r.files, path.to_string()),
+                None => self.renames.push(Rename { from: from.clone(), to: to.clone(), files: vec![path.to_string()] }),
+            },
+            Op::RemoveFunction { name } | Op::RemoveDeclaration { name } | Op::RemoveMacro { name } => {
+                let function = matches!(op, Op::RemoveFunction { .. });
+                match self.removed.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, f)) => *f |= function,
+                    None => self.removed.push((name.clone(), function)),
+                }
+            }
+            Op::RemoveMakefileObject { object } => push(&mut self.objects, object.clone()),
+            _ => {}
+        }
+    }
+}
+
+/// `Called after ...` -> `called after ...`, without the final period
+/// and the Rust doc's backticks.
+fn sentence_case(summary: &str) -> String {
+    let s = summary.trim().trim_end_matches('.').replace('`', "");
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => s,
+    }
+}
+
+/// Trailing blanks off every line, no more than one blank line in a row,
+/// none at either end.
+fn tidy(text: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim_end) {
+        if line.is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
+fn tera_error(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
+}
+
+/// The `wrap` filter: `text | wrap(prefix="- ", indent="  ", width=72)`.
+fn wrap_filter(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let text = tera::try_get_value!("wrap", "value", String, value);
+    let arg = |k: &str| args.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let width = args.get("width").and_then(|v| v.as_u64()).map_or(WRAP, |w| w as usize);
+    Ok(tera::Value::String(wrap(&text, width, &arg("prefix"), &arg("indent"))))
+}
+
+/// Wraps each line of `text` longer than `width` at spaces. The first
+/// line starts with `prefix`, every other line with `indent`; line
+/// breaks already in the text are kept, and a word longer than the width
+/// stays whole on its own line.
+pub fn wrap(text: &str, width: usize, prefix: &str, indent: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let lead = if i == 0 { prefix } else { indent };
+        if line.trim().is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        let mut current = lead.to_string();
+        let mut has_word = false;
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            if has_word && current.chars().count() + 1 + word.chars().count() > width {
+                out.push(std::mem::replace(&mut current, indent.to_string()));
+                has_word = false;
+            }
+            if has_word {
+                current.push(' ');
+            }
+            current.push_str(word);
+            has_word = true;
+        }
+        out.push(current);
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_breaks_and_indents_continuations() {
+        let text =
+            "base arch/arm/mm/highmem.c: set_fixmap_pte() calls local_flush_tlb_kernel_page() after every PTE write";
+        assert_eq!(
+            wrap(text, 40, "- ", "  "),
+            "- base arch/arm/mm/highmem.c:\n  set_fixmap_pte() calls\n  local_flush_tlb_kernel_page() after\n  every PTE write"
+        );
+        assert_eq!(wrap("short\n\nkept as is", 72, "", ""), "short\n\nkept as is");
+        assert_eq!(wrap("averyveryverylongword x", 5, "", ""), "averyveryverylongword\nx");
+    }
+
+    #[test]
+    fn tidy_folds_blank_runs() {
+        assert_eq!(tidy("\n\na  \n\n\n\nb\n\n"), "a\n\nb");
+    }
+
+    #[test]
+    fn the_project_manifest_names_every_arch_once_in_upstream_order() {
+        let m = Manifest::load(&default_dir()).unwrap();
+        let order: Vec<&str> = m.patches.iter().map(|p| p.arch.name()).collect();
+        assert_eq!(order, ["x86", "arc", "arm", "csky", "microblaze", "mips", "nds32", "powerpc", "sparc", "xtensa"]);
+        let subject = |a: Arch| m.patches.iter().find(|p| p.arch == a).unwrap().subject.as_str();
+        assert_eq!(subject(Arch::Arm), "ARM: highmem: Switch to generic kmap atomic");
+        assert_eq!(subject(Arch::X86), "x86/mm/highmem: Use generic kmap atomic implementation");
+        assert_eq!(
+            m.ordered(&[Arch::Sparc, Arch::X86]).iter().map(|p| p.arch).collect::<Vec<_>>(),
+            [Arch::X86, Arch::Sparc]
+        );
+    }
+
+    #[test]
+    fn a_manifest_missing_an_arch_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["commit.tera", "cover.tera"] {
+            std::fs::copy(default_dir().join(f), dir.path().join(f)).unwrap();
+        }
+        let text = std::fs::read_to_string(default_dir().join("series.toml")).unwrap();
+        let without_nds32 = text.replace("arch = \"nds32\"", "arch = \"mips\"");
+        std::fs::write(dir.path().join("series.toml"), without_nds32).unwrap();
+        let err = Manifest::load(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("arch `mips` has two [[patch]] entries"), "{err}");
+    }
+}

@@ -1,0 +1,255 @@
+//! The patch series: each arch's port as one mail in `git format-patch`
+//! form, and a cover letter, ready for `git am` and `git send-email`.
+//!
+//! - `manifest`: the series manifest (order, subjects) and its templates;
+//! - `format_patch`: `diff --git` sections and the mail layout;
+//! - `diffstat`: git's `--stat --summary` block;
+//! - `recipients`: To/Cc from the tree's `scripts/get_maintainer.pl`;
+//! - `range_diff`: each patch against its golden port;
+//! - `git`: sign-off identity, base commit and prerequisites from git;
+//! - `date`, `objid`: mail dates and git blob ids.
+//!
+//! [`render_series`] is pure: it lays out the mails of a series whose
+//! parts were gathered by the command (which does the I/O: porting,
+//! running get_maintainer.pl and git, writing files).
+
+pub mod date;
+pub mod diffstat;
+pub mod format_patch;
+pub mod git;
+pub mod manifest;
+pub mod objid;
+pub mod range_diff;
+pub mod recipients;
+
+use crate::arch::Arch;
+use crate::port::Port;
+use date::MailDate;
+use diffstat::{FileStat, MAIL_WIDTH};
+use format_patch::{FileDiff, Identity, Mail};
+use git::BaseInfo;
+use manifest::CoverPatch;
+use recipients::Recipients;
+
+/// The file name git gives a cover letter.
+pub const COVER_LETTER: &str = "0000-cover-letter.patch";
+
+/// One arch's patch, gathered and ready to be laid out.
+#[derive(Clone, Debug)]
+pub struct ArchPatch {
+    pub arch: Arch,
+    pub subject: String,
+    /// The commit message body (no subject, no sign-off).
+    pub message: String,
+    pub diffs: Vec<FileDiff>,
+    pub recipients: Recipients,
+    /// The maintainer tree get_maintainer.pl names first.
+    pub tree: Option<String>,
+    /// What the cover letter says about it.
+    pub cover: CoverPatch,
+}
+
+/// A port's file diffs in git's order (by path), unchanged files left out.
+pub fn port_diffs(port: &Port, mode_of: impl Fn(&str) -> u32) -> Vec<FileDiff> {
+    let mut diffs: Vec<FileDiff> = port
+        .files
+        .iter()
+        .filter_map(|f| format_patch::file_diff(&f.path, f.before.as_deref(), f.after.as_deref(), mode_of(&f.path)))
+        .collect();
+    diffs.sort_by(|a, b| a.path.cmp(&b.path));
+    diffs
+}
+
+/// The diffs as one patch text (what get_maintainer.pl is given).
+pub fn diff_bytes(diffs: &[FileDiff]) -> Vec<u8> {
+    diffs.iter().flat_map(|d| d.text.iter().copied()).collect()
+}
+
+/// What every mail of a series shares.
+pub struct Envelope<'a> {
+    pub from: &'a Identity,
+    pub date: MailDate,
+    /// The `-- ` trailer's text (`archport 0.1.0`).
+    pub version: &'a str,
+}
+
+/// The cover letter's own parts.
+pub struct Cover<'a> {
+    pub subject: &'a str,
+    /// The rendered `cover.tera`.
+    pub text: &'a str,
+    pub range_diff: Option<&'a str>,
+    pub base: Option<&'a BaseInfo>,
+}
+
+/// One file of the series: its name and content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeriesFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Lays out a cover letter and one mail per patch, numbered in order.
+pub fn render_series(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Vec<SeriesFile> {
+    let total = patches.len();
+    let mut files = vec![SeriesFile { name: COVER_LETTER.to_string(), bytes: cover_letter(patches, cover, env) }];
+    for (i, p) in patches.iter().enumerate() {
+        let n = i + 1;
+        let subject = format!("[PATCH {n}/{total}] {}", p.subject);
+        let mut body = format!("{}\n\nSigned-off-by: {}\n---\n", p.message, env.from).into_bytes();
+        let stats: Vec<FileStat> = p.diffs.iter().map(FileDiff::stat).collect();
+        body.extend(diffstat::render(&stats, MAIL_WIDTH).bytes());
+        body.push(b'\n');
+        body.extend(diff_bytes(&p.diffs));
+        let mail = Mail {
+            from: env.from,
+            date: env.date,
+            subject: &subject,
+            to: &p.recipients.to,
+            cc: &p.recipients.cc,
+            body: &body,
+            message: &p.message,
+        };
+        files.push(SeriesFile {
+            name: format_patch::file_name(n, &p.subject),
+            bytes: format_patch::write_mail(&mail, env.version),
+        });
+    }
+    files
+}
+
+fn cover_letter(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Vec<u8> {
+    let subject = format!("[PATCH 0/{}] {}", patches.len(), cover.subject);
+    let mut body = format!("{}\n\n{} ({}):\n", cover.text, env.from.name, patches.len());
+    for p in patches {
+        body.push_str(&format!("  {}\n", p.subject));
+    }
+    body.push('\n');
+    let mut stats: Vec<FileStat> = patches.iter().flat_map(|p| p.diffs.iter().map(FileDiff::stat)).collect();
+    stats.sort_by(|a, b| a.path.cmp(&b.path));
+    body.push_str(&diffstat::render(&stats, MAIL_WIDTH));
+    body.push('\n');
+    if let Some(rd) = cover.range_diff {
+        body.push_str("Range-diff against the golden ports:\n");
+        body.push_str(rd);
+    }
+    if let Some(base) = cover.base {
+        body.push('\n');
+        body.push_str(&base.lines());
+    }
+    let all = recipients::union(patches.iter().map(|p| &p.recipients).collect::<Vec<_>>());
+    let mail = Mail {
+        from: env.from,
+        date: env.date,
+        subject: &subject,
+        to: &all.to,
+        cc: &all.cc,
+        body: body.as_bytes(),
+        message: cover.text,
+    };
+    format_patch::write_mail(&mail, env.version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patch::FileChange;
+
+    fn patch(arch: Arch, subject: &str, path: &str, to: &str) -> ArchPatch {
+        let diffs = vec![format_patch::file_diff(path, Some(b"a\nb\n"), Some(b"a\nc\n"), 0o100644).unwrap()];
+        ArchPatch {
+            arch,
+            subject: subject.to_string(),
+            message: "Why.".to_string(),
+            diffs,
+            recipients: Recipients { to: vec![to.to_string()], cc: vec!["linux-kernel@vger.kernel.org".to_string()] },
+            tree: None,
+            cover: CoverPatch {
+                arch,
+                name: arch.name().to_string(),
+                subject: subject.to_string(),
+                hooks: vec![],
+                deleted: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_series_is_laid_out_as_git_format_patch_does() {
+        let id = Identity::parse("Jane Hacker <jane@example.org>").unwrap();
+        let env =
+            Envelope { from: &id, date: MailDate::parse("@1604395620 +0100").unwrap(), version: "archport 0.1.0" };
+        let patches = [
+            patch(
+                Arch::X86,
+                "x86/mm/highmem: Use generic kmap atomic implementation",
+                "arch/x86/a.c",
+                "X <x@kernel.org>",
+            ),
+            patch(Arch::Arm, "ARM: highmem: Switch to generic kmap atomic", "arch/arm/b.c", "R <r@arm.org>"),
+        ];
+        let base = BaseInfo { commit: "c0ffee".into(), prerequisites: vec!["beef".into()] };
+        let cover = Cover { subject: "highmem: Switch", text: "Blurb.", range_diff: None, base: Some(&base) };
+        let files = render_series(&patches, &cover, &env);
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                COVER_LETTER,
+                "0001-x86-mm-highmem-Use-generic-kmap-atomic-implementatio.patch",
+                "0002-ARM-highmem-Switch-to-generic-kmap-atomic.patch"
+            ]
+        );
+
+        let cover = String::from_utf8(files[0].bytes.clone()).unwrap();
+        let expect = "\
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: Jane Hacker <jane@example.org>
+Date: Tue, 3 Nov 2020 10:27:00 +0100
+Subject: [PATCH 0/2] highmem: Switch
+To: X <x@kernel.org>,
+    R <r@arm.org>
+Cc: linux-kernel@vger.kernel.org
+
+Blurb.
+
+Jane Hacker (2):
+  x86/mm/highmem: Use generic kmap atomic implementation
+  ARM: highmem: Switch to generic kmap atomic
+
+ arch/arm/b.c | 2 +-
+ arch/x86/a.c | 2 +-
+ 2 files changed, 2 insertions(+), 2 deletions(-)
+
+
+base-commit: c0ffee
+prerequisite-patch-id: beef
+-- 
+archport 0.1.0
+
+";
+        assert_eq!(cover, expect);
+
+        let first = String::from_utf8(files[1].bytes.clone()).unwrap();
+        let head = "\
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: Jane Hacker <jane@example.org>
+Date: Tue, 3 Nov 2020 10:27:00 +0100
+Subject: [PATCH 1/2] x86/mm/highmem: Use generic kmap atomic implementation
+To: X <x@kernel.org>
+Cc: linux-kernel@vger.kernel.org
+
+Why.
+
+Signed-off-by: Jane Hacker <jane@example.org>
+---
+ arch/x86/a.c | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/arch/x86/a.c b/arch/x86/a.c
+index ";
+        assert!(first.starts_with(head), "{first}");
+        assert!(first.ends_with("@@ -1,2 +1,2 @@\n a\n-b\n+c\n-- \narchport 0.1.0\n\n"), "{first}");
+        assert_eq!(patches[0].diffs[0].change, FileChange::Modified);
+    }
+}
