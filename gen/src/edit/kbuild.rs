@@ -49,7 +49,13 @@ pub fn kconfig_select(t: &mut Vec<u8>, config: &str, symbol: &str) -> Result<(),
         None
     };
     let after = after.or_else(|| {
-        props.iter().filter(|(_, s)| is(s, "depends on") || is(s, "select ") || is(s, "bool") || is(s, "def_bool") || is(s, "tristate")).map(|(i, _)| *i).last()
+        props
+            .iter()
+            .filter(|(_, s)| {
+                is(s, "depends on") || is(s, "select ") || is(s, "bool") || is(s, "def_bool") || is(s, "tristate")
+            })
+            .map(|(i, _)| *i)
+            .last()
     });
     let after = after.unwrap_or(head);
     let nl = text::newline(t);
@@ -126,9 +132,15 @@ mod tests {
     #[test]
     fn select_goes_after_depends_and_before_help_or_default() {
         let src = "config HIGHMEM\n\tbool \"High\"\n\tdepends on MMU\n\thelp\n\t  text\n";
-        assert_eq!(select(src, "HIGHMEM"), "config HIGHMEM\n\tbool \"High\"\n\tdepends on MMU\n\tselect KMAP_LOCAL\n\thelp\n\t  text\n");
+        assert_eq!(
+            select(src, "HIGHMEM"),
+            "config HIGHMEM\n\tbool \"High\"\n\tdepends on MMU\n\tselect KMAP_LOCAL\n\thelp\n\t  text\n"
+        );
         let src = "config HIGHMEM\n\tbool\n\tdepends on !X\n\tdefault y\n\nconfig N\n";
-        assert_eq!(select(src, "HIGHMEM"), "config HIGHMEM\n\tbool\n\tdepends on !X\n\tselect KMAP_LOCAL\n\tdefault y\n\nconfig N\n");
+        assert_eq!(
+            select(src, "HIGHMEM"),
+            "config HIGHMEM\n\tbool\n\tdepends on !X\n\tselect KMAP_LOCAL\n\tdefault y\n\nconfig N\n"
+        );
     }
 
     #[test]

@@ -1,15 +1,23 @@
 //! The generic edit operations: each written once, used by every arch.
 //!
-//! `ops` lists them and applies one to a file's content; `c` locates C
-//! definitions with tree-sitter; `kbuild` edits Kconfig and Makefiles;
-//! `text` holds the byte-level line helpers they share.
+//! `ops` lists them and dispatches one to its module: `includes`,
+//! `words` (renames, exact text), `remove` (definitions, declarations,
+//! statements), `place` (anchors, inserting and moving text), `kbuild`
+//! (Kconfig, Makefiles). `c` locates C definitions with tree-sitter;
+//! `text` holds the byte-level line helpers they all share.
 
 pub mod c;
+mod includes;
 pub mod kbuild;
 mod ops;
+mod place;
+mod remove;
 pub mod text;
+mod words;
 
 pub use ops::{apply, Anchor, Op, Render};
 
+#[cfg(test)]
+mod op_tests;
 #[cfg(test)]
 mod proptests;

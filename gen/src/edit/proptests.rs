@@ -40,15 +40,14 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn file() -> impl Strategy<Value = Vec<u8>> {
-    (proptest::collection::vec(line(), 0..16), prop_oneof![Just(&b"\n"[..]), Just(&b"\r\n"[..])], any::<bool>()).prop_map(
-        |(lines, nl, final_nl)| {
+    (proptest::collection::vec(line(), 0..16), prop_oneof![Just(&b"\n"[..]), Just(&b"\r\n"[..])], any::<bool>())
+        .prop_map(|(lines, nl, final_nl)| {
             let mut out = lines.join(nl);
             if final_nl && !out.is_empty() {
                 out.extend_from_slice(nl);
             }
             out
-        },
-    )
+        })
 }
 
 /// The operations whose contract makes a second application fail (the
@@ -72,7 +71,10 @@ fn once_only_ops() -> Vec<Op> {
 fn all_ops() -> Vec<Op> {
     let mut ops = once_only_ops();
     ops.push(Op::InsertHooks { at: Anchor { at_end: true, ..Anchor::default() } });
-    ops.push(Op::InsertTemplate { template: "t".into(), at: Anchor { after: Some("kmap_pte".into()), ..Anchor::default() } });
+    ops.push(Op::InsertTemplate {
+        template: "t".into(),
+        at: Anchor { after: Some("kmap_pte".into()), ..Anchor::default() },
+    });
     ops.push(Op::ReplaceFunction { name: "kmap_atomic_pfn".into(), template: "t".into() });
     ops.push(Op::ReplaceText { from: "/* comment */".into(), template: "t".into() });
     ops
@@ -119,11 +121,16 @@ proptest! {
 #[test]
 fn bytes_outside_the_edit_are_preserved() {
     // CRLF endings, an invalid UTF-8 byte, and no final newline.
-    let input = b"/* caf\xe9 */\r\n#include <asm/kmap_types.h>\r\nint x;\r\nstatic pte_t *kmap_pte;\r\nint y; /* \xff */";
+    let input =
+        b"/* caf\xe9 */\r\n#include <asm/kmap_types.h>\r\nint x;\r\nstatic pte_t *kmap_pte;\r\nint y; /* \xff */";
     let mut content = Some(input.to_vec());
-    apply(&mut content, &Op::ReplaceInclude { from: "asm/kmap_types.h".into(), to: "asm/kmap_size.h".into() }, &Fixed).unwrap();
+    apply(&mut content, &Op::ReplaceInclude { from: "asm/kmap_types.h".into(), to: "asm/kmap_size.h".into() }, &Fixed)
+        .unwrap();
     apply(&mut content, &Op::RemoveDeclaration { name: "kmap_pte".into() }, &Fixed).unwrap();
-    assert_eq!(content.unwrap(), b"/* caf\xe9 */\r\n#include <asm/kmap_size.h>\r\nint x;\r\nint y; /* \xff */".to_vec());
+    assert_eq!(
+        content.unwrap(),
+        b"/* caf\xe9 */\r\n#include <asm/kmap_size.h>\r\nint x;\r\nint y; /* \xff */".to_vec()
+    );
 }
 
 #[test]
