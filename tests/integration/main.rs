@@ -13,5 +13,6 @@ mod golden;
 mod port;
 mod report;
 mod robustness;
+mod run;
 mod series;
 mod verify;

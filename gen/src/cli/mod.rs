@@ -12,6 +12,7 @@ mod fetch;
 mod golden;
 mod port;
 mod report;
+mod run;
 mod series;
 mod verify;
 
@@ -66,6 +67,13 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The whole job: fetch, port all ten arches, compare with the golden ports, model-check,
+    /// write the patch series and the HTML report, and print one table.
+    #[command(after_help = "Examples:\n  archport run                            # everything, into ./out\n  \
+archport run --out /tmp/kmap --signoff \"A U Thor <author@example.org>\"\n\n\
+Exit 0 when every arch matches its golden port (or differs only where the golden one is provably \
+wrong) and every generated port is proved; 1 when a check fails; 2 on bad input.")]
+    Run(run::RunArgs),
     /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees.
     #[command(
         after_help = "Example:\n  archport fetch --format json\n\nA second run finds the cache and returns at once; \
@@ -167,12 +175,14 @@ one (comments set apart), the hooks with their effects, the model verdict and th
         html: PathBuf,
     },
     /// Write the ports as a patch series: a cover letter and one `git format-patch` mail per arch.
-    #[command(after_help = "Examples:\n  archport series --signoff 'Jane Hacker <jane@example.org>' --out out/series\n  \
+    #[command(
+        after_help = "Examples:\n  archport series --signoff 'Jane Hacker <jane@example.org>' --out out/series\n  \
 archport series --arch arm --arch x86 --range-diff\n  archport series --split-per-tree --out out/trees\n  \
 archport series --tree ~/linux --base v5.10    # base-commit: and prerequisite-patch-id: lines\n\n\
 Writes OUT/0000-cover-letter.patch and OUT/NNNN-<subject>.patch in series order (patches/kmap_local/series.toml), \
 To/Cc from the tree's scripts/get_maintainer.pl. The same inputs give byte-identical files. \
-`git am` applies every file but the cover letter to the tree.")]
+`git am` applies every file but the cover letter to the tree."
+    )]
     Series(series::SeriesArgs),
 }
 
@@ -195,6 +205,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             report::run(&Arch::selected(&arches), &data, &html, &cli.global, progress)
         }
         Command::Series(args) => series::run(&args, &cli.global, progress),
+        Command::Run(args) => run::run(&args, &cli.global, progress),
         Command::Check { arches, data, golden_dir: None, .. } => {
             diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress)
         }

@@ -55,19 +55,19 @@ pub struct SeriesArgs {
 
 /// One series as written: its folder and its mails.
 #[derive(Serialize)]
-struct SeriesReport {
-    dir: PathBuf,
+pub struct SeriesReport {
+    pub dir: PathBuf,
     tree: Option<String>,
     cover: String,
     to: Vec<String>,
     cc: Vec<String>,
-    patches: Vec<PatchReport>,
+    pub patches: Vec<PatchReport>,
 }
 
 #[derive(Serialize)]
-struct PatchReport {
-    arch: Arch,
-    file: String,
+pub struct PatchReport {
+    pub arch: Arch,
+    pub file: String,
     subject: String,
     to: Vec<String>,
     cc: Vec<String>,
@@ -77,6 +77,29 @@ struct PatchReport {
 }
 
 pub fn run(args: &SeriesArgs, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
+    let written = write(args, progress)?;
+    print(
+        &written.reports,
+        written.base.as_ref(),
+        &written.from,
+        written.date,
+        written.range_diffs.as_deref(),
+        global,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `write` wrote, for printing.
+pub struct Written {
+    pub reports: Vec<SeriesReport>,
+    base: Option<BaseInfo>,
+    from: Identity,
+    date: MailDate,
+    range_diffs: Option<Vec<RangeDiff>>,
+}
+
+/// Writes the series (or one per maintainer tree) and says what it wrote.
+pub fn write(args: &SeriesArgs, progress: Progress) -> Result<Written> {
     let tree = match args.data.user_tree()? {
         Some(t) => t.to_path_buf(),
         None => args.data.kernel(progress)?.pre_port,
@@ -117,12 +140,11 @@ pub fn run(args: &SeriesArgs, global: &GlobalArgs, progress: Progress) -> Result
         write_series(dir, &files)?;
         reports.push(report(dir, tree_name.clone(), group, &files));
     }
-    print(&reports, base.as_ref(), &from, date, range_diffs.as_deref(), global)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Written { reports, base, from, date, range_diffs })
 }
 
 /// `--signoff`, else git's identity; neither is bad usage.
-fn signoff(flag: Option<&str>, tree: &Path) -> Result<Identity> {
+pub fn signoff(flag: Option<&str>, tree: &Path) -> Result<Identity> {
     match flag {
         Some(s) => Identity::parse(s).map_err(|e| anyhow::anyhow!("--signoff: {e}")),
         None => git::identity(tree).context(

@@ -1,0 +1,41 @@
+//! `archport run`: the README's main command, end to end.
+
+use crate::support::{archport, assert_status, stdout};
+
+#[test]
+fn run_writes_ports_series_and_report_and_prints_one_table() {
+    let out = tempfile::tempdir().unwrap();
+    let o = archport(&["run", "--out", out.path().to_str().unwrap(), "--signoff", "A U Thor <author@example.org>"]);
+    assert_status(&o, 0);
+    let text = stdout(&o);
+    for arch in archport::arch::Arch::ALL {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{:<11} ", arch.name())))
+            .unwrap_or_else(|| panic!("no row for {arch}:\n{text}"));
+        assert!(row.contains("proved") && row.contains(".patch"), "{row}");
+        assert!(["equivalent", "identical", "justified"].iter().any(|v| row.contains(v)), "{row}");
+    }
+    assert!(out.path().join("report.html").is_file());
+    assert!(out.path().join("series/0000-cover-letter.patch").is_file());
+    assert_eq!(std::fs::read_dir(out.path().join("series")).unwrap().count(), 11);
+    assert!(
+        out.path().join("ports/arm.diff").is_file()
+            && out.path().join("ports/sparc/arch/sparc/include/asm/highmem.h").is_file()
+    );
+
+    let o = archport(&[
+        "run",
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--signoff",
+        "A U Thor <author@example.org>",
+    ]);
+    assert_status(&o, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["arches"].as_array().unwrap().len(), 10);
+}
