@@ -2,13 +2,12 @@
 //! with the golden tree.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use archport::arch::Arch;
 use archport::fidelity::Verdict;
 use archport::pipeline;
 
-use crate::support::{archport, assert_status, kernel, stdout};
+use crate::support::{archport, assert_status, kernel, read_tree, stdout};
 
 fn templates() -> std::path::PathBuf {
     archport::descriptor::templates_root(None)
@@ -62,15 +61,6 @@ fn check_command_exits_0_and_json_has_the_documented_shape() {
     let total: u64 = ["identical", "equivalent", "justified", "differs"].iter().map(|k| s[k].as_u64().unwrap()).sum();
     assert_eq!((total, s["differs"].as_u64()), (10, Some(0)));
     assert_status(&archport(&["check", "--quiet"]), 0);
-}
-
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-        .collect()
 }
 
 #[test]

@@ -6,14 +6,13 @@
 //! Every test covers all ten arches: an arch that does not port fails
 //! the test, after the others have been checked.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use archport::arch::Arch;
 use archport::pipeline::{self, Ported};
 
-use crate::support::{archport_env, assert_status, kernel, stderr, stdout};
+use crate::support::{archport_env, assert_status, kernel, read_tree, stderr, stdout};
 
 const SIGNOFF: &str = "Jane Hacker <jane@example.org>";
 
@@ -282,15 +281,6 @@ fn get_maintainer_recipients_are_in_the_headers() {
     assert_every_arch_ports(&failed);
 }
 
-fn read_dir_bytes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-        .collect()
-}
-
 #[test]
 fn two_runs_give_byte_identical_files_dated_by_the_tree() {
     let (ported, failed) = port_all();
@@ -298,7 +288,7 @@ fn two_runs_give_byte_identical_files_dated_by_the_tree() {
     for d in &dirs {
         write_series(d.path(), &ported);
     }
-    let (a, b) = (read_dir_bytes(dirs[0].path()), read_dir_bytes(dirs[1].path()));
+    let (a, b) = (read_tree(dirs[0].path()), read_tree(dirs[1].path()));
     assert_eq!(a.len(), ported.len() + 1);
     assert!(a == b, "two runs differ");
 
@@ -310,7 +300,7 @@ fn two_runs_give_byte_identical_files_dated_by_the_tree() {
     // A second run into the same folder with fewer arches leaves no stale patch.
     let one = &ported[..1];
     write_series(dirs[0].path(), one);
-    assert_eq!(read_dir_bytes(dirs[0].path()).len(), 2);
+    assert_eq!(read_tree(dirs[0].path()).len(), 2);
     assert_every_arch_ports(&failed);
 }
 
