@@ -30,8 +30,17 @@ pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, p
     }
     let page = report::render(&version, &entries)?;
     crate::output::write_atomic(html, page.as_bytes())?;
-    if !global.quiet {
-        println!("wrote {} ({} arches)", html.display(), entries.len());
+    match global.format {
+        super::Format::Json => super::print_json(&serde_json::json!({
+            "html": std::path::absolute(html).unwrap_or_else(|_| html.to_path_buf()),
+            "arches": entries.iter().map(|e| serde_json::json!({
+                "arch": e.review.arch,
+                "verdict": e.review.verdict,
+                "model": e.model.as_ref().map(|m| m.status.clone()),
+            })).collect::<Vec<_>>(),
+        }))?,
+        super::Format::Text if !global.quiet => println!("wrote {} ({} arches)", html.display(), entries.len()),
+        super::Format::Text => {}
     }
     Ok(ExitCode::SUCCESS)
 }
