@@ -51,49 +51,59 @@ pub(super) fn remove_export(t: &mut Vec<u8>, name: &str) {
     }
 }
 
-pub(super) fn remove_function(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
-    // Every definition goes: `#ifdef` variants of one function included.
+/// Removes every match of `find` (the lines of one match, searched again
+/// after each removal since removing shifts the text), running `after`
+/// with the first removed line; `missing` is the error when none matched.
+fn remove_each(
+    t: &mut Vec<u8>,
+    missing: impl FnOnce() -> String,
+    mut find: impl FnMut(&[u8]) -> Option<(usize, usize)>,
+    mut after: impl FnMut(&mut Vec<u8>, usize),
+) -> Result<(), String> {
     let mut removed = 0;
-    while let Some(r) = c::function(t, name) {
-        let (first, last) = node_lines(t, &r, true);
+    while let Some((first, last)) = find(t) {
         text::remove_lines(t, first, last);
+        after(t, first);
         removed += 1;
     }
     if removed == 0 {
-        return Err(format!("no definition of function `{name}`"));
+        return Err(missing());
     }
+    Ok(())
+}
+
+pub(super) fn remove_function(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
+    // Every definition goes: `#ifdef` variants of one function included.
+    remove_each(
+        t,
+        || format!("no definition of function `{name}`"),
+        |t| c::function(t, name).map(|r| node_lines(t, &r, true)),
+        |_, _| {},
+    )?;
     remove_export(t, name);
     Ok(())
 }
 
 pub(super) fn remove_declaration(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
-    let mut removed = 0;
-    while let Some(r) = c::declarations(t, name).into_iter().next() {
-        let (first, last) = node_lines(t, &r, false);
-        text::remove_lines(t, first, last);
-        remove_export(t, name);
-        prune_empty_conditional(t, first);
-        removed += 1;
-    }
-    if removed == 0 {
-        return Err(format!("no declaration of `{name}`"));
-    }
-    Ok(())
+    remove_each(
+        t,
+        || format!("no declaration of `{name}`"),
+        |t| c::declarations(t, name).first().map(|r| node_lines(t, r, false)),
+        |t, first| {
+            remove_export(t, name);
+            prune_empty_conditional(t, first);
+        },
+    )
 }
 
 pub(super) fn remove_statements(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
-    let mut removed = 0;
-    while let Some(r) = c::statements_mentioning(t, name).into_iter().next() {
-        // A comment right above a removed statement described it.
-        let (first, last) = node_lines(t, &r, true);
-        text::remove_lines(t, first, last);
-        prune_empty_conditional(t, first);
-        removed += 1;
-    }
-    if removed == 0 {
-        return Err(format!("no statement mentions `{name}`"));
-    }
-    Ok(())
+    // A comment right above a removed statement described it.
+    remove_each(
+        t,
+        || format!("no statement mentions `{name}`"),
+        |t| c::statements_mentioning(t, name).first().map(|r| node_lines(t, r, true)),
+        prune_empty_conditional,
+    )
 }
 
 /// After a removal at line `at`: if the `#if...`/`#endif` pair around it
@@ -162,16 +172,7 @@ pub(super) fn is_initcall(line: &str, name: &str) -> bool {
 }
 
 pub(super) fn remove_macro(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
-    let mut removed = 0;
-    while let Some((first, last)) = define_lines(t, name) {
-        text::remove_lines(t, first, last);
-        prune_empty_conditional(t, first);
-        removed += 1;
-    }
-    if removed == 0 {
-        return Err(format!("no `#define {name}`"));
-    }
-    Ok(())
+    remove_each(t, || format!("no `#define {name}`"), |t| define_lines(t, name), prune_empty_conditional)
 }
 
 pub(super) fn drop_static(t: &mut Vec<u8>, name: &str) -> Result<(), String> {
