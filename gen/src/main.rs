@@ -5,6 +5,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Output piped into `head` or `less` that closes early ends archport
+    // quietly, as it ends any Unix filter, instead of a panic in println!.
+    // SAFETY: restoring the default disposition of SIGPIPE before any
+    // thread starts has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = archport::cli::Cli::parse();
     match archport::cli::run(cli) {
         Ok(code) => code,

@@ -28,3 +28,22 @@ fn golden_patch_that_is_not_a_patch() {
     assert_status(&out, 2);
     assert!(stderr(&out).contains("not a unified diff"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_reader_that_stops_early_is_no_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // Like `archport golden | head -1`: the pipe closes while archport
+    // still writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_archport"))
+        .args(["golden", "--golden-patch", crate::support::kernel().rt_patch.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -86,11 +86,18 @@ fn print_text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bo
     for r in results {
         println!("{:<11} {:<15} {:>8}", r.arch.name(), r.status, r.states);
     }
-    if let Some(b) = results.iter().find(|r| !r.bounds.is_empty()) {
-        println!("\nwithin bounds:");
-        for scenario in b.bounds.split(" | ") {
-            println!("  - {scenario}");
+    // Each distinct set of bounds once, with the arches checked within it.
+    let mut scenarios: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in results {
+        for scenario in r.bounds.split(" | ").filter(|b| !b.is_empty()) {
+            match scenarios.iter_mut().find(|(b, _)| *b == scenario) {
+                Some((_, arches)) => arches.push(r.arch.name()),
+                None => scenarios.push((scenario, vec![r.arch.name()])),
+            }
         }
+    }
+    for (scenario, arches) in &scenarios {
+        println!("\nwithin bounds ({}):\n  {scenario}", arches.join(", "));
     }
     for r in results.iter().filter(|r| !r.is_proved()) {
         println!();

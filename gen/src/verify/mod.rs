@@ -69,10 +69,11 @@ pub fn tree_port(spec: &ArchSpec, tree: &Path) -> Result<Result<PortSpec, Vec<St
     Ok(if unmodelled.is_empty() { Ok(port) } else { Err(unmodelled) })
 }
 
-/// The bounds a port is checked within: the standard scenario, and for
-/// a port that reuses permanent mappings, the scenario with one.
+/// The bounds a port is checked within: the standard scenario, the same
+/// with CONFIG_DEBUG_HIGHMEM's guard slots, and for a port that reuses
+/// permanent mappings, the scenario with one.
 pub fn bounds_for(port: &PortSpec) -> Vec<Bounds> {
-    let mut all = vec![Bounds::standard()];
+    let mut all = vec![Bounds::standard(), Bounds { debug_highmem: true, ..Bounds::standard() }];
     if port.defines(Hook::HighGet) {
         all.push(Bounds { scenario: Scenario::with_pkmap(), ..Bounds::standard() });
     }
