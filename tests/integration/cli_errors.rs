@@ -33,10 +33,11 @@ fn golden_patch_that_is_not_a_patch() {
 fn a_reader_that_stops_early_is_no_panic() {
     use std::io::Read;
     use std::process::{Command, Stdio};
-    // Like `archport golden | head -1`: the pipe closes while archport
-    // still writes.
+    // Like `archport golden --format json | head -c 16`: the JSON (about
+    // 80 KB) outgrows the pipe's buffer, so archport is still writing when
+    // the pipe closes.
     let mut child = Command::new(env!("CARGO_BIN_EXE_archport"))
-        .args(["golden", "--golden-patch", crate::support::kernel().rt_patch.to_str().unwrap()])
+        .args(["golden", "--format", "json", "--golden-patch", crate::support::kernel().rt_patch.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
