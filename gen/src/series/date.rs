@@ -42,7 +42,13 @@ impl MailDate {
                 Some(o) => offset(o).ok_or_else(bad)?.local_minus_utc() / 60,
                 None => 0,
             };
-            return if parts.next().is_some() { Err(bad()) } else { Ok(MailDate { unix, offset_minutes }) };
+            // Dates chrono cannot show are refused here, not when written.
+            let shown = FixedOffset::east_opt(offset_minutes * 60).and_then(|o| o.timestamp_opt(unix, 0).single());
+            return if parts.next().is_some() || shown.is_none() {
+                Err(bad())
+            } else {
+                Ok(MailDate { unix, offset_minutes })
+            };
         }
         let parsed = DateTime::parse_from_rfc2822(s).ok().or_else(|| iso(s)).ok_or_else(bad)?;
         Ok(MailDate { unix: parsed.timestamp(), offset_minutes: parsed.offset().local_minus_utc() / 60 })
@@ -118,9 +124,16 @@ mod tests {
 
     #[test]
     fn bad_dates_are_refused_with_the_accepted_forms() {
-        for bad in
-            ["yesterday", "2021-02-29", "2020-13-01", "Tue, 3 Nov 2020 25:00:00 +0000", "@x", "2020-11-03T10:27+2500"]
-        {
+        for bad in [
+            "yesterday",
+            "2021-02-29",
+            "2020-13-01",
+            "Tue, 3 Nov 2020 25:00:00 +0000",
+            "@x",
+            "2020-11-03T10:27+2500",
+            "@99999999999999999",
+            "@-99999999999999",
+        ] {
             assert!(MailDate::parse(bad).is_err(), "{bad}");
         }
         assert!(MailDate::parse("soon").unwrap_err().contains("RFC 2822"));
