@@ -7,6 +7,8 @@
 //! meaning), plus the number of differing code tokens and `similar`'s
 //! ratio. A file deleted on one side must be deleted on the other.
 
+use std::ops::Range;
+
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
@@ -66,11 +68,18 @@ impl Language {
 }
 
 /// Compares one file's generated and golden post-states (`None`: deleted).
-pub fn compare(path: &str, generated: Option<&[u8]>, golden: Option<&[u8]>, changed_by_gen: bool, changed_by_golden: bool) -> FileComparison {
+pub fn compare(
+    path: &str,
+    generated: Option<&[u8]>,
+    golden: Option<&[u8]>,
+    changed_by_gen: bool,
+    changed_by_golden: bool,
+) -> FileComparison {
     let lang = Language::of(path);
     let tokens = |t: Option<&[u8]>| t.map(|t| code_units(lang, t)).unwrap_or_default();
     let (gt, rt) = (tokens(generated), tokens(golden));
-    let (rs, gs): (Vec<&str>, Vec<&str>) = (rt.iter().map(String::as_str).collect(), gt.iter().map(String::as_str).collect());
+    let (rs, gs): (Vec<&str>, Vec<&str>) =
+        (rt.iter().map(String::as_str).collect(), gt.iter().map(String::as_str).collect());
     let token_diff = TextDiff::from_slices(&rs, &gs).iter_all_changes().filter(|c| c.tag() != ChangeTag::Equal).count();
     let similarity = match (generated, golden) {
         (Some(a), Some(b)) => TextDiff::from_lines(&String::from_utf8_lossy(b), &String::from_utf8_lossy(a)).ratio(),
@@ -98,11 +107,59 @@ pub fn compare(path: &str, generated: Option<&[u8]>, golden: Option<&[u8]>, chan
 }
 
 /// The golden file does not preprocess (an `#endif` without its `#if`,
-/// or an `#if` never closed) while the generated one does.
+/// or an `#if` never closed) while the generated one does, and the two
+/// differ in nothing but conditional directives.
 fn justify_by_preprocessor(generated: Option<&[u8]>, golden: Option<&[u8]>) -> Option<String> {
-    let golden_err = conditional_balance(golden?).err()?;
-    conditional_balance(generated?).ok()?;
-    Some(format!("the golden file does not preprocess: {golden_err}; the generated file is balanced"))
+    let (generated, golden) = (generated?, golden?);
+    let golden_err = conditional_balance(golden).err()?;
+    conditional_balance(generated).ok()?;
+    let directives = |t: &[u8]| conditional_directive_lines(t);
+    if !equivalent_outside(generated, &directives(generated), golden, &directives(golden)) {
+        return None;
+    }
+    Some(format!(
+        "the golden file does not preprocess: {golden_err}; the generated file is balanced and differs only in conditional directives"
+    ))
+}
+
+/// Byte ranges of the `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif`
+/// lines.
+fn conditional_directive_lines(text: &[u8]) -> Vec<Range<usize>> {
+    crate::edit::text::line_ranges(text)
+        .into_iter()
+        .filter(|l| {
+            let line = String::from_utf8_lossy(&text[l.clone()]).into_owned();
+            let d = line.trim_start().strip_prefix('#').map(str::trim_start).unwrap_or("");
+            ["if", "elif", "else", "endif"].iter().any(|k| d.starts_with(k))
+        })
+        .collect()
+}
+
+/// Whether two C texts are code-equivalent once the given byte ranges
+/// are cut out of each: how a justification shows that the part it
+/// vouches for is the only difference.
+pub fn equivalent_outside(a: &[u8], a_cut: &[Range<usize>], b: &[u8], b_cut: &[Range<usize>]) -> bool {
+    code_units(Language::C, &cut(a, a_cut)) == code_units(Language::C, &cut(b, b_cut))
+}
+
+/// `text` without the byte ranges `cuts` (each replaced by a newline, so
+/// preprocessor lines around a cut stay lines of their own).
+fn cut(text: &[u8], cuts: &[Range<usize>]) -> Vec<u8> {
+    let mut cuts = cuts.to_vec();
+    cuts.sort_by_key(|r| r.start);
+    let mut out = Vec::with_capacity(text.len());
+    let mut at = 0;
+    for r in cuts {
+        if r.start >= at {
+            out.extend_from_slice(&text[at..r.start]);
+            out.push(b'\n');
+            at = r.end;
+        } else {
+            at = at.max(r.end);
+        }
+    }
+    out.extend_from_slice(&text[at.min(text.len())..]);
+    out
 }
 
 /// Checks that `#if`/`#ifdef`/`#ifndef` and `#endif` pair up.

@@ -13,12 +13,15 @@ use crate::port::{self, Port};
 use crate::render::Templates;
 use crate::review::{self, ArchReview};
 use crate::verify;
-use archport_generic::model::Variant;
+use archport_generic::model::{PortSpec, Variant};
 
 /// One arch ported, with what it was ported from.
 pub struct Ported {
     pub spec: ArchSpec,
     pub port: Port,
+    /// The generated hooks as the model sees them, read back from the
+    /// generated header (and equal to what the descriptor declares).
+    pub model: PortSpec,
     /// Lines of arch-specific text (hook C text and arch templates),
     /// whitespace-folded, for attributing the generated lines.
     pub arch_text: Vec<String>,
@@ -30,8 +33,9 @@ pub fn port_arch(arch: Arch, tree: &Path, templates: &Path) -> Result<Ported> {
     let tpl = Templates::load(templates, &spec)?;
     let inputs = port::read_inputs(tree, &spec)?;
     let port = port::port(&spec, &tpl, &inputs)?;
+    let model = verify::generated_port(&spec, &port)?;
     let arch_text = arch_text(&spec, templates);
-    Ok(Ported { spec, port, arch_text })
+    Ok(Ported { spec, port, model, arch_text })
 }
 
 fn arch_text(spec: &ArchSpec, templates: &Path) -> Vec<String> {
@@ -73,28 +77,24 @@ pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Optio
     Ok((!evidence.is_empty()).then(|| evidence.join("; ")))
 }
 
-/// Reviews a port against `golden`. A difference in the hooks header is
-/// justified when the model proves the generated hooks and finds a
-/// counterexample in the golden ones.
+/// Reviews a port against `golden`. A difference is justified only when
+/// the model refutes the golden side and proves ours, and only when the
+/// part the model vouches for is the file's sole difference: the hook
+/// definitions of the hooks header, or the one function whose call site
+/// was checked.
 pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
     let mut r = review::review(&p.port, tree, golden, &p.arch_text)?;
-    let hooks_header = format!("{}include/asm/highmem.h", p.spec.arch.dir());
-    let unjustified = r.files.iter().any(|f| {
-        f.path == hooks_header
-            && f.justification.is_none()
-            && !matches!(f.status, FileStatus::Identical | FileStatus::Equivalent)
-    });
-    if unjustified {
-        if let Some(why) = model_justification(&p.spec, golden)? {
-            for f in r.files.iter_mut().filter(|f| f.path == hooks_header) {
-                f.justification = Some(why.clone());
-            }
+    let hooks_header = verify::hooks_header(p.spec.arch);
+    for f in r.files.iter_mut() {
+        if f.justification.is_some() || matches!(f.status, FileStatus::Identical | FileStatus::Equivalent) {
+            continue;
         }
-    }
-    for f in r.files.iter_mut().filter(|f| f.justification.is_none() && f.status == FileStatus::Differs) {
-        if let Some((generated, gold)) = r.sides.get(&f.path) {
-            f.justification = call_site_justification(&p.spec, generated.as_deref(), gold.as_deref())?;
-        }
+        let Some((Some(generated), Some(gold))) = r.sides.get(&f.path) else { continue };
+        f.justification = if f.path == hooks_header {
+            hooks_justification(p, golden, generated, gold)?
+        } else {
+            call_site_justification(p, generated, gold)?
+        };
     }
     r.verdict = fidelity::verdict(&r.files);
     Ok(r)
@@ -102,23 +102,26 @@ pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
 
 /// Why a changed call site in the golden port is wrong and ours right:
 /// a function whose kmap_local calls the model refutes in the golden
-/// file and proves in the generated one (on the arch's hooks).
-fn call_site_justification(spec: &ArchSpec, generated: Option<&[u8]>, golden: Option<&[u8]>) -> Result<Option<String>> {
-    let (Some(generated), Some(golden)) = (generated, golden) else { return Ok(None) };
-    let port = verify::declared_port(spec);
+/// file and proves in the generated one (on the arch's hooks), when that
+/// function is the only difference.
+fn call_site_justification(p: &Ported, generated: &[u8], golden: &[u8]) -> Result<Option<String>> {
     let ours = verify::call_sites::scripts(generated);
     for (name, theirs) in verify::call_sites::scripts(golden) {
         let Some((_, mine)) = ours.iter().find(|(n, _)| *n == name) else { continue };
         if *mine == theirs {
             continue;
         }
-        let refuted = verify::call_sites::refute(&port, &theirs).map_err(|e| anyhow::anyhow!("{}: {e}", spec.arch))?;
-        let holds =
-            verify::call_sites::refute(&port, mine).map_err(|e| anyhow::anyhow!("{}: {e}", spec.arch))?.is_none();
+        let function = |t: &[u8]| crate::edit::c::function(t, &name).into_iter().collect::<Vec<_>>();
+        if !fidelity::equivalent_outside(generated, &function(generated), golden, &function(golden)) {
+            continue;
+        }
+        let arch = p.spec.arch;
+        let refuted = verify::call_sites::refute(&p.model, &theirs).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
+        let holds = verify::call_sites::refute(&p.model, mine).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?.is_none();
         if let (Some((property, _)), true) = (refuted, holds) {
             let script = theirs.iter().map(|op| op.to_string()).collect::<Vec<_>>().join(", ");
             return Ok(Some(format!(
-                "the golden {name}() breaks \"{property}\" in the model (its calls: {script}); the generated {name}() holds"
+                "the golden {name}() breaks \"{property}\" in the model (its calls: {script}); the generated {name}() holds, and the rest of the file is equivalent"
             )));
         }
     }
@@ -126,18 +129,24 @@ fn call_site_justification(spec: &ArchSpec, generated: Option<&[u8]>, golden: Op
 }
 
 /// Why the golden hooks are wrong and the generated ones right, when the
-/// model says so.
-fn model_justification(spec: &ArchSpec, golden: &Path) -> Result<Option<String>> {
-    let Ok(golden_port) = verify::tree_port(spec, golden)? else { return Ok(None) };
-    let theirs = verify::check(spec.arch, &golden_port, Variant::Merged)?;
-    let ours = verify::check(spec.arch, &verify::declared_port(spec), Variant::Merged)?;
+/// model says so and the hook definitions are the header's only
+/// difference.
+fn hooks_justification(p: &Ported, golden: &Path, generated: &[u8], gold: &[u8]) -> Result<Option<String>> {
+    let defs = verify::hook_definition_ranges;
+    if !fidelity::equivalent_outside(generated, &defs(generated), gold, &defs(gold)) {
+        return Ok(None);
+    }
+    let Ok(golden_port) = verify::tree_port(&p.spec, golden)? else { return Ok(None) };
+    let theirs = verify::check(p.spec.arch, &golden_port, Variant::Merged)?;
+    let ours = verify::check(p.spec.arch, &p.model, Variant::Merged)?;
     if theirs.is_proved() || !ours.is_proved() {
         return Ok(None);
     }
     Ok(Some(format!(
-        "the golden hooks fail the model: counterexample to \"{}\" (`archport verify --arch {} --tree GOLDEN` prints the trace); the generated hooks are proved ({} states)",
+        "the golden hooks fail the model: counterexample to \"{}\" (`archport verify --arch {} --tree {}` prints the trace); the generated hooks are proved ({} states), and the rest of the header is equivalent",
         theirs.property.as_deref().unwrap_or("?"),
-        spec.arch,
+        p.spec.arch,
+        golden.display(),
         ours.states
     )))
 }

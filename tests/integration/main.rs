@@ -10,6 +10,7 @@ mod bless;
 mod cli_errors;
 mod fetch;
 mod golden;
+mod justification;
 mod port;
 mod report;
 mod robustness;

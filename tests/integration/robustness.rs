@@ -7,7 +7,7 @@ use std::process::Command;
 use archport::arch::Arch;
 use archport::descriptor;
 
-use crate::support::{archport, assert_status, kernel, stderr, stdout};
+use crate::support::{archport, assert_status, edit, kernel, stderr, stdout, templates_copy};
 
 /// A small kernel tree holding just what porting `arch` reads, copied
 /// from the pre-port tree (so tests may change it freely).
@@ -23,24 +23,6 @@ fn mini_tree(arch: Arch) -> tempfile::TempDir {
         std::fs::copy(k.pre_port.join(&f.path), to).unwrap();
     }
     dir
-}
-
-/// A copy of the project's arch-templates folder to break.
-fn templates_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = descriptor::templates_root(None);
-    for e in walkdir::WalkDir::new(&src).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()) {
-        let to = dir.path().join(e.path().strip_prefix(&src).unwrap());
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(e.path(), to).unwrap();
-    }
-    dir
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} lacks `{from}`", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
 fn port_arm(tree: &Path, templates: &Path, out: &Path) -> std::process::Output {

@@ -55,3 +55,21 @@ pub fn read_tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Ve
         .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect()
 }
+
+/// A copy of the project's arch-templates folder to break.
+pub fn templates_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = archport::descriptor::templates_root(None);
+    for e in walkdir::WalkDir::new(&src).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()) {
+        let to = dir.path().join(e.path().strip_prefix(&src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(e.path(), to).unwrap();
+    }
+    dir
+}
+
+pub fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} lacks `{from}`", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}

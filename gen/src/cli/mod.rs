@@ -160,6 +160,9 @@ or the shortest counterexample step by step. Exit 1 when any arch is not proved.
         /// An arch-templates folder with your own descriptors.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
+        #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
+        cache: Option<PathBuf>,
     },
     /// Write the review report: one self-contained HTML file.
     #[command(after_help = "Example:\n  archport report --html review.html && chromium review.html\n\n\
@@ -197,8 +200,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { arches, data, golden_dir: Some(dir), bless } => {
             bless::run(&Arch::selected(&arches), &data, &dir, bless, &cli.global, progress)
         }
-        Command::Verify { arches, hook_tree, variant, templates } => {
-            let data = DataArgs { templates, ..DataArgs::default() };
+        Command::Verify { arches, hook_tree, variant, templates, cache } => {
+            let data = DataArgs { templates, cache, ..DataArgs::default() };
             verify::run(&Arch::selected(&arches), &data, hook_tree, variant, &cli.global, progress)
         }
         Command::Report { arches, data, html } => {

@@ -24,7 +24,7 @@ pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, p
         let p = pipeline::port_arch(arch, &tree, &templates)?;
         let review = pipeline::review(&p, &tree, &golden)?;
         let patch = String::from_utf8_lossy(&crate::patch::unified_diff(&p.port)).into_owned();
-        let model = model_entry(&p.spec, &golden)?;
+        let model = model_entry(&p, &golden)?;
         entries.push(ArchEntry { review, hooks: hook_entries(&p.spec), model: Some(model), patch: Some(patch) });
         drop(step);
     }
@@ -46,8 +46,9 @@ pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, p
 }
 
 /// The model's verdicts on the generated port and on the golden hooks.
-pub fn model_entry(spec: &ArchSpec, golden: &Path) -> Result<ModelEntry> {
-    let ours = verify::check(spec.arch, &verify::declared_port(spec), Variant::Merged)?;
+pub fn model_entry(p: &pipeline::Ported, golden: &Path) -> Result<ModelEntry> {
+    let spec = &p.spec;
+    let ours = verify::check(spec.arch, &p.model, Variant::Merged)?;
     let theirs = match verify::tree_port(spec, golden)? {
         Ok(port) => verify::check(spec.arch, &port, Variant::Merged)?,
         Err(what) => verify::unmodelled(spec.arch, what),

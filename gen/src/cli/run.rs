@@ -56,7 +56,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
         let p = pipeline::port_arch(arch, &tree, &templates)?;
         outdir::write(&ports_dir, &p.port)?;
         let review = pipeline::review(&p, &tree, &golden)?;
-        let model = super::report::model_entry(&p.spec, &golden)?;
+        let model = super::report::model_entry(&p, &golden)?;
         let patch = String::from_utf8_lossy(&crate::patch::unified_diff(&p.port)).into_owned();
         rows.push(Row {
             arch,

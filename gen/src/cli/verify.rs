@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{print_json, DataArgs, Format, GlobalArgs};
 use crate::arch::Arch;
 use crate::descriptor;
+use crate::pipeline;
 use crate::progress::Progress;
 use crate::verify::{self, ArchVerdict};
 
@@ -32,13 +33,19 @@ pub fn run(
     if let Some(t) = &tree {
         crate::kernel::check_kernel_tree(t)?;
     }
+    // The generated ports are read back from the files the port writes:
+    // that needs the pre-port tree.
+    let pre_port = if tree.is_none() || variants { Some(data.kernel(progress)?.pre_port) } else { None };
+    let generated = |arch: Arch| -> Result<archport_generic::model::PortSpec> {
+        let tree = pre_port.as_deref().expect("fetched above when generated ports are checked");
+        Ok(pipeline::port_arch(arch, tree, &templates)?.model)
+    };
     let mut results = Vec::new();
     for &arch in arches {
         let step = progress.step(format!("checking {arch} with the model"));
-        let spec = descriptor::load(&templates, arch)?;
         let port = match &tree {
-            None => Ok(verify::declared_port(&spec)),
-            Some(t) => verify::tree_port(&spec, t)?,
+            None => Ok(generated(arch)?),
+            Some(t) => verify::tree_port(&descriptor::load(&templates, arch)?, t)?,
         };
         results.push(match port {
             Ok(port) => verify::check(arch, &port, Variant::Merged)?,
@@ -46,7 +53,7 @@ pub fn run(
         });
         drop(step);
     }
-    let variant_reports = if variants { run_variants(arches, &templates, progress)? } else { Vec::new() };
+    let variant_reports = if variants { run_variants(arches, &generated, progress)? } else { Vec::new() };
     match global.format {
         Format::Json => {
             let mut json = serde_json::json!({ "arches": results });
@@ -63,15 +70,18 @@ pub fn run(
 }
 
 /// The generic code changed three ways, each run with every selected
-/// arch's declared port: what breaks without each design decision.
-fn run_variants(arches: &[Arch], templates: &std::path::Path, progress: Progress) -> Result<Vec<VariantReport>> {
+/// arch's generated port: what breaks without each design decision.
+fn run_variants(
+    arches: &[Arch],
+    generated: &dyn Fn(Arch) -> Result<archport_generic::model::PortSpec>,
+    progress: Progress,
+) -> Result<Vec<VariantReport>> {
     let mut out = Vec::new();
     for variant in Variant::ALL.into_iter().filter(|v| *v != Variant::Merged) {
         let mut verdicts = Vec::new();
         for &arch in arches {
             let step = progress.step(format!("variant {variant}: {arch}"));
-            let spec = descriptor::load(templates, arch)?;
-            verdicts.push(verify::check(arch, &verify::declared_port(&spec), variant)?);
+            verdicts.push(verify::check(arch, &generated(arch)?, variant)?);
             drop(step);
         }
         out.push(VariantReport { variant: variant.name(), description: variant.to_string(), arches: verdicts });

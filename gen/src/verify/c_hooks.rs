@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use archport_generic::{Condition, Effect, GuardedEffect, Hook};
+use archport_generic::{Condition, DcacheKind, Effect, GuardedEffect, HardwareFacts, Hook};
 
 use crate::fidelity::{code_units, Language};
 
@@ -22,13 +22,6 @@ pub struct FoundHook {
 /// C identifiers that are syntax or compile-time switches, not calls
 /// with an effect on the hardware.
 const NOT_CALLS: [&str; 8] = ["do", "while", "if", "return", "IS_ENABLED", "sizeof", "unlikely", "likely"];
-
-fn condition(name: &str) -> Option<Condition> {
-    match name {
-        "cache_is_vivt" => Some(Condition::CacheIsVivt),
-        _ => None,
-    }
-}
 
 /// Finds `#define arch_kmap_local_*` macros and `arch_kmap_local_*`
 /// inline functions in a header.
@@ -76,6 +69,31 @@ pub fn find_hooks(header: &[u8]) -> Vec<FoundHook> {
     found
 }
 
+/// Byte ranges of the hook definitions in a header: each `#define
+/// arch_kmap_local_*` with its continuation lines, and each inline
+/// function named `arch_kmap_local_*`.
+pub fn hook_definition_ranges(text: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let lines = crate::edit::text::line_ranges(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = String::from_utf8_lossy(&text[lines[i].clone()]).into_owned();
+        let define = line.trim_start().strip_prefix('#').map(str::trim_start).and_then(|d| d.strip_prefix("define"));
+        if define.is_some_and(|rest| rest.trim_start().starts_with("arch_kmap_local_")) {
+            let first = i;
+            while i + 1 < lines.len() && crate::edit::text::content(text, &lines[i]).ends_with(b"\\") {
+                i += 1;
+            }
+            out.push(lines[first].start..lines[i].end);
+        }
+        i += 1;
+    }
+    for hook in Hook::ALL {
+        out.extend(crate::edit::c::function(text, hook.c_name()));
+    }
+    out
+}
+
 fn close_paren(tokens: &[String], open: usize) -> usize {
     matching(tokens, open, "(", ")")
 }
@@ -103,56 +121,273 @@ fn is_ident(t: &str) -> bool {
     t.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
 }
 
-/// Maps a hook body to effects: each call through `c_effects`, a call in
-/// an `if (...)` condition through the known conditions (guarding the
-/// statement that follows). `Err` lists the calls nobody knows.
+/// Maps a hook body to effects, reading it as C statements: each call
+/// through `c_effects`; an `if (cache_is_vivt())` guards its statement;
+/// any other condition must be decided by the arch's facts whatever
+/// CONFIG_DEBUG_HIGHMEM is (arm's `IS_ENABLED(CONFIG_DEBUG_HIGHMEM) &&
+/// !cache_is_vivt()` on a VIVT arch is always false), and its statement
+/// is then taken or skipped. What this reading cannot express (`else`, a
+/// `return` under a guard, a condition that depends on the config, an
+/// unknown call) is returned as `Err`: unmodelled, never guessed.
 pub fn effects_of(
     tokens: &[String],
     c_effects: &BTreeMap<String, Vec<Effect>>,
+    facts: &HardwareFacts,
 ) -> Result<Vec<GuardedEffect>, Vec<String>> {
-    let mut out = Vec::new();
-    let mut unknown = Vec::new();
-    let mut guard: Option<Condition> = None;
-    let mut i = 0;
-    while i < tokens.len() {
-        let t = tokens[i].as_str();
-        if t == "if" && tokens.get(i + 1).map(String::as_str) == Some("(") {
-            let close = close_paren(tokens, i + 1);
-            for k in i + 2..close {
-                let name = tokens[k].as_str();
-                if is_ident(name) && tokens.get(k + 1).map(String::as_str) == Some("(") && !NOT_CALLS.contains(&name) {
-                    match condition(name) {
-                        Some(c) => guard = Some(c),
-                        None => unknown.push(format!("{name}() in a condition")),
+    let mut r = Reader { t: tokens, i: 0, c_effects, facts, out: Vec::new(), unknown: Vec::new() };
+    // A body that is just a function name aliases that function.
+    if let [name] = tokens {
+        r.call(name, None, true);
+    } else {
+        while r.i < tokens.len() {
+            if r.statement(None, true) == Flow::Returned {
+                break;
+            }
+        }
+    }
+    if r.unknown.is_empty() {
+        Ok(r.out)
+    } else {
+        Err(r.unknown)
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Next,
+    Returned,
+}
+
+/// A condition as written: the parts the model knows, and anything else.
+enum Cond {
+    Vivt,
+    Debug,
+    Not(Box<Cond>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    Unknown(String),
+}
+
+impl Cond {
+    fn eval(&self, vivt: bool, debug: bool) -> Result<bool, String> {
+        Ok(match self {
+            Cond::Vivt => vivt,
+            Cond::Debug => debug,
+            Cond::Not(c) => !c.eval(vivt, debug)?,
+            Cond::And(a, b) => a.eval(vivt, debug)? && b.eval(vivt, debug)?,
+            Cond::Or(a, b) => a.eval(vivt, debug)? || b.eval(vivt, debug)?,
+            Cond::Unknown(what) => return Err(what.clone()),
+        })
+    }
+}
+
+struct Reader<'a> {
+    t: &'a [String],
+    i: usize,
+    c_effects: &'a BTreeMap<String, Vec<Effect>>,
+    facts: &'a HardwareFacts,
+    out: Vec<GuardedEffect>,
+    unknown: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn at(&self, k: usize) -> &str {
+        self.t.get(k).map(String::as_str).unwrap_or("")
+    }
+
+    fn eat(&mut self, tok: &str) -> bool {
+        let hit = self.at(self.i) == tok;
+        if hit {
+            self.i += 1;
+        }
+        hit
+    }
+
+    /// Reads one statement; `record` is false for a statement a condition
+    /// skips.
+    fn statement(&mut self, guard: Option<Condition>, record: bool) -> Flow {
+        let start = self.i;
+        let flow = match self.at(self.i) {
+            "{" => self.block(guard, record),
+            "do" => {
+                self.i += 1;
+                let flow = self.block(guard, record);
+                // `while (0)` and the `;` that may follow.
+                if self.eat("while") && self.at(self.i) == "(" {
+                    self.i = close_paren(self.t, self.i) + 1;
+                }
+                self.eat(";");
+                flow
+            }
+            "if" => self.conditional(guard, record),
+            "return" => {
+                self.i += 1;
+                self.expression(guard, record);
+                if record && guard.is_some() {
+                    self.unknown.push("a return under a condition".into());
+                }
+                Flow::Returned
+            }
+            ";" => {
+                self.i += 1;
+                Flow::Next
+            }
+            _ => {
+                self.expression(guard, record);
+                Flow::Next
+            }
+        };
+        if self.i == start {
+            // Never loop on a token nothing above consumes.
+            self.i += 1;
+        }
+        flow
+    }
+
+    fn block(&mut self, guard: Option<Condition>, record: bool) -> Flow {
+        let close = close_brace(self.t, self.i);
+        self.i += 1;
+        let mut flow = Flow::Next;
+        while self.i < close && flow == Flow::Next {
+            flow = self.statement(guard, record);
+        }
+        self.i = close + 1;
+        flow
+    }
+
+    fn conditional(&mut self, guard: Option<Condition>, record: bool) -> Flow {
+        let open = self.i + 1;
+        let close = close_paren(self.t, open);
+        let cond = self.condition(open + 1, close);
+        self.i = close + 1;
+        let (inner_guard, take) = match cond {
+            Cond::Vivt if guard.is_none() => (Some(Condition::CacheIsVivt), true),
+            Cond::Vivt => {
+                self.unknown.push("nested conditions".into());
+                (guard, false)
+            }
+            c => {
+                let vivt = self.facts.dcache == DcacheKind::Vivt;
+                match (c.eval(vivt, false), c.eval(vivt, true)) {
+                    (Ok(a), Ok(b)) if a == b => (guard, a),
+                    (Ok(_), Ok(_)) => {
+                        self.unknown.push("a condition that depends on CONFIG_DEBUG_HIGHMEM".into());
+                        (guard, false)
+                    }
+                    (Err(what), _) | (_, Err(what)) => {
+                        self.unknown.push(what);
+                        (guard, false)
                     }
                 }
             }
-            i = close + 1;
-            continue;
+        };
+        let flow = self.statement(inner_guard, record && take);
+        if self.at(self.i) == "else" {
+            self.unknown.push("an else branch".into());
+            self.i += 1;
+            self.statement(guard, false);
         }
-        if t == ";" {
-            guard = None;
+        // A statement skipped by its condition never returns.
+        if take {
+            flow
+        } else {
+            Flow::Next
         }
-        let call = is_ident(t) && tokens.get(i + 1).map(String::as_str) == Some("(");
-        // A body that is just a function name aliases that function.
-        let alias = is_ident(t) && tokens.len() == 1;
-        if (call || alias) && !NOT_CALLS.contains(&t) {
-            match c_effects.get(t) {
-                Some(effects) => out.extend(effects.iter().map(|&effect| GuardedEffect { effect, when: guard })),
-                None if condition(t).is_some() => {}
-                None => unknown.push(format!("{t}()")),
-            }
-            if call {
-                i = close_paren(tokens, i + 1) + 1;
-                continue;
-            }
-        }
-        i += 1;
     }
-    if unknown.is_empty() {
-        Ok(out)
-    } else {
-        Err(unknown)
+
+    /// Reads an expression up to its `;` (or the end of a macro body):
+    /// the calls in it, not descending into their arguments.
+    fn expression(&mut self, guard: Option<Condition>, record: bool) {
+        while self.i < self.t.len() && self.at(self.i) != ";" && self.at(self.i) != "}" {
+            let tok = self.t[self.i].clone();
+            if is_ident(&tok) && self.at(self.i + 1) == "(" {
+                self.call(&tok, guard, record);
+                self.i = close_paren(self.t, self.i + 1) + 1;
+            } else {
+                self.i += 1;
+            }
+        }
+        self.eat(";");
+    }
+
+    fn call(&mut self, name: &str, guard: Option<Condition>, record: bool) {
+        if !record || NOT_CALLS.contains(&name) {
+            return;
+        }
+        match self.c_effects.get(name) {
+            Some(effects) => self.out.extend(effects.iter().map(|&effect| GuardedEffect { effect, when: guard })),
+            None => self.unknown.push(format!("{name}()")),
+        }
+    }
+
+    /// Parses tokens `a..b` of a condition: `||`, `&&`, `!`, parentheses,
+    /// `cache_is_vivt()` and `IS_ENABLED(CONFIG_DEBUG_HIGHMEM)`.
+    fn condition(&self, a: usize, b: usize) -> Cond {
+        let mut p = CondParser { t: &self.t[a..b], i: 0 };
+        let c = p.or();
+        if p.i < p.t.len() {
+            return Cond::Unknown(format!("the condition `{}`", self.t[a..b].join(" ")));
+        }
+        c
+    }
+}
+
+struct CondParser<'a> {
+    t: &'a [String],
+    i: usize,
+}
+
+impl CondParser<'_> {
+    fn at(&self, k: usize) -> &str {
+        self.t.get(self.i + k).map(String::as_str).unwrap_or("")
+    }
+
+    fn or(&mut self) -> Cond {
+        let mut left = self.and();
+        while self.at(0) == "|" && self.at(1) == "|" {
+            self.i += 2;
+            left = Cond::Or(Box::new(left), Box::new(self.and()));
+        }
+        left
+    }
+
+    fn and(&mut self) -> Cond {
+        let mut left = self.not();
+        while self.at(0) == "&" && self.at(1) == "&" {
+            self.i += 2;
+            left = Cond::And(Box::new(left), Box::new(self.not()));
+        }
+        left
+    }
+
+    fn not(&mut self) -> Cond {
+        match self.at(0) {
+            "!" => {
+                self.i += 1;
+                Cond::Not(Box::new(self.not()))
+            }
+            "(" => {
+                self.i += 1;
+                let c = self.or();
+                if self.at(0) == ")" {
+                    self.i += 1;
+                }
+                c
+            }
+            "cache_is_vivt" if self.at(1) == "(" && self.at(2) == ")" => {
+                self.i += 3;
+                Cond::Vivt
+            }
+            "IS_ENABLED" if self.at(1) == "(" && self.at(2) == "CONFIG_DEBUG_HIGHMEM" && self.at(3) == ")" => {
+                self.i += 4;
+                Cond::Debug
+            }
+            other => {
+                let what = format!("`{other}` in a condition");
+                self.i = self.t.len();
+                Cond::Unknown(what)
+            }
+        }
     }
 }
 
@@ -170,6 +405,23 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
+    }
+
+    fn facts(dcache: DcacheKind) -> HardwareFacts {
+        HardwareFacts {
+            tlb_keeps_stale: true,
+            tlb_caches_cleared_pte: true,
+            tlb_refill_from_pte: true,
+            dcache,
+            dcache_colours: 1,
+            lazy_mmu: false,
+        }
+    }
+
+    /// Reads the body of one `post_unmap` macro.
+    fn read(body: &str, dcache: DcacheKind) -> Result<Vec<GuardedEffect>, Vec<String>> {
+        let header = format!("#define arch_kmap_local_post_unmap(vaddr) {body}\n");
+        effects_of(&find_hooks(header.as_bytes())[0].tokens, &table(), &facts(dcache))
     }
 
     const HEADER: &str = "\
@@ -197,8 +449,8 @@ do {\t\\
         let found = find_hooks(HEADER.as_bytes());
         let hooks: Vec<Hook> = found.iter().map(|f| f.hook).collect();
         assert_eq!(hooks, [Hook::MapIdx, Hook::PostMap, Hook::PreUnmap, Hook::HighGet]);
-        let t = table();
-        let effects = |h: Hook| effects_of(&found.iter().find(|f| f.hook == h).unwrap().tokens, &t).unwrap();
+        let (t, vivt) = (table(), facts(DcacheKind::Vivt));
+        let effects = |h: Hook| effects_of(&found.iter().find(|f| f.hook == h).unwrap().tokens, &t, &vivt).unwrap();
         assert_eq!(effects(Hook::PostMap), [GuardedEffect { effect: Effect::TlbFlushPage, when: None }]);
         assert_eq!(
             effects(Hook::PreUnmap),
@@ -210,7 +462,30 @@ do {\t\\
 
     #[test]
     fn unknown_calls_are_unmodelled() {
-        let found = find_hooks(b"#define arch_kmap_local_post_unmap(vaddr) flush_everything(vaddr)\n");
-        assert_eq!(effects_of(&found[0].tokens, &table()), Err(vec!["flush_everything()".to_string()]));
+        assert_eq!(read("flush_everything(vaddr)", DcacheKind::Pipt), Err(vec!["flush_everything()".to_string()]));
+    }
+
+    #[test]
+    fn conditions_are_decided_by_the_facts_or_unmodelled() {
+        let flush = "local_flush_tlb_kernel_page(vaddr);";
+        let page = GuardedEffect { effect: Effect::TlbFlushPage, when: None };
+        // A negated fact is decided by the facts, not read as its guard.
+        assert_eq!(read(&format!("do {{ if (!cache_is_vivt()) {flush} }} while (0)"), DcacheKind::Vivt), Ok(vec![]));
+        assert_eq!(
+            read(&format!("do {{ if (!cache_is_vivt()) {flush} }} while (0)"), DcacheKind::Pipt),
+            Ok(vec![page])
+        );
+        // A block takes its guard to every statement in it.
+        let two = read(&format!("do {{ if (cache_is_vivt()) {{ {flush} {flush} }} }} while (0)"), DcacheKind::Vivt);
+        assert_eq!(two.unwrap().iter().filter(|g| g.when == Some(Condition::CacheIsVivt)).count(), 2);
+        // What the reading cannot express is unmodelled.
+        let unmodelled = |body: &str| read(body, DcacheKind::Vivt).unwrap_err().join("; ");
+        assert!(unmodelled(&format!("do {{ if (IS_ENABLED(CONFIG_DEBUG_HIGHMEM)) {flush} }} while (0)"))
+            .contains("CONFIG_DEBUG_HIGHMEM"));
+        assert!(unmodelled(&format!("do {{ if (cache_is_vivt()) {flush} else {flush} }} while (0)")).contains("else"));
+        assert!(
+            unmodelled(&format!("do {{ if (cache_is_vivt()) return; {flush} }} while (0)")).contains("return under")
+        );
+        assert!(unmodelled(&format!("do {{ if (cpu_is_odd()) {flush} }} while (0)")).contains("cpu_is_odd"));
     }
 }

@@ -7,15 +7,16 @@ pub mod call_sites;
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use archport_generic::model::{self, Bounds, PortSpec, Scenario, Variant};
 use archport_generic::Hook;
 use serde::Serialize;
 
 use crate::arch::Arch;
 use crate::descriptor::ArchSpec;
+use crate::port::Port;
 
-pub use c_hooks::{effects_of, find_hooks, FoundHook};
+pub use c_hooks::{effects_of, find_hooks, hook_definition_ranges, FoundHook};
 
 /// The outcome for one arch.
 #[derive(Clone, Debug, Serialize)]
@@ -52,21 +53,81 @@ pub fn declared_port(spec: &ArchSpec) -> PortSpec {
     port
 }
 
-/// The port a tree defines: the hooks in `arch/<arch>/include/asm/highmem.h`
-/// mapped to effects with the descriptor's `[c_effects]`, on the
-/// descriptor's hardware facts. `Err` lists what could not be mapped.
-pub fn tree_port(spec: &ArchSpec, tree: &Path) -> Result<Result<PortSpec, Vec<String>>> {
-    let path = tree.join(spec.arch.dir()).join("include/asm/highmem.h");
-    let header = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+/// The port a header defines: its `arch_kmap_local_*` hooks mapped to
+/// effects with the descriptor's `[c_effects]`, on the descriptor's
+/// hardware facts. `Err` lists what could not be mapped.
+pub fn header_port(spec: &ArchSpec, header: &[u8]) -> Result<PortSpec, Vec<String>> {
     let mut port = PortSpec::new(spec.descriptor.facts);
     let mut unmodelled = Vec::new();
-    for found in find_hooks(&header) {
-        match effects_of(&found.tokens, &spec.descriptor.c_effects) {
+    for found in find_hooks(header) {
+        match effects_of(&found.tokens, &spec.descriptor.c_effects, &spec.descriptor.facts) {
             Ok(effects) => port = port.with_hook(found.hook, &effects),
-            Err(calls) => unmodelled.push(format!("{}: {}", found.hook.c_name(), calls.join(", "))),
+            Err(what) => unmodelled.push(format!("{}: {}", found.hook.c_name(), what.join(", "))),
         }
     }
-    Ok(if unmodelled.is_empty() { Ok(port) } else { Err(unmodelled) })
+    if unmodelled.is_empty() {
+        Ok(port)
+    } else {
+        Err(unmodelled)
+    }
+}
+
+/// Where an arch's hooks live.
+pub fn hooks_header(arch: Arch) -> String {
+    format!("{}include/asm/highmem.h", arch.dir())
+}
+
+/// The port a tree defines (`arch/<arch>/include/asm/highmem.h`).
+pub fn tree_port(spec: &ArchSpec, tree: &Path) -> Result<Result<PortSpec, Vec<String>>> {
+    let path = tree.join(hooks_header(spec.arch));
+    let header = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(header_port(spec, &header))
+}
+
+/// The port the generated files define, read back from the generated
+/// hooks header, the C the series would send. It must say what the
+/// descriptor declares: a descriptor whose C does something else than
+/// its `effects` is an error, never checked by its declaration alone.
+pub fn generated_port(spec: &ArchSpec, port: &Port) -> Result<PortSpec> {
+    let path = hooks_header(spec.arch);
+    let header = port
+        .files
+        .iter()
+        .find(|f| f.path == path)
+        .and_then(|f| f.after.as_deref())
+        .with_context(|| format!("{}: the port does not write {path}, where its hooks belong", spec.arch))?;
+    let generated = header_port(spec, header).map_err(|what| {
+        anyhow::anyhow!("{}: the generated hooks in {path} cannot be modelled: {}", spec.arch, what.join("; "))
+    })?;
+    let declared = declared_port(spec);
+    for hook in Hook::ALL {
+        let (ours, says) = (generated.hooks.get(&hook), declared.hooks.get(&hook));
+        if ours != says {
+            bail!(
+                "{}: {} in the generated {path} performs {} but the descriptor declares {}",
+                spec.arch,
+                hook.c_name(),
+                describe(ours),
+                describe(says)
+            );
+        }
+    }
+    Ok(generated)
+}
+
+fn describe(effects: Option<&Vec<archport_generic::GuardedEffect>>) -> String {
+    match effects {
+        None => "nothing (the generic default)".into(),
+        Some(list) if list.is_empty() => "no effect".into(),
+        Some(list) => list
+            .iter()
+            .map(|g| match g.when {
+                Some(c) => format!("{} when {c:?}", g.effect),
+                None => g.effect.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 /// The bounds a port is checked within: the standard scenario, the same
