@@ -171,6 +171,28 @@ pub fn statements_mentioning(text: &[u8], name: &str) -> Vec<Range<usize>> {
     found
 }
 
+/// Byte range of the first statement directly in the body of function
+/// `function` that mentions the identifier `name`.
+pub fn body_statement_mentioning(text: &[u8], function: &str, name: &str) -> Option<Range<usize>> {
+    let tree = parse(text);
+    let mut found = None;
+    walk(&tree, |n| {
+        if found.is_some() || n.kind() != "function_definition" {
+            return;
+        }
+        if n.child_by_field_name("declarator").and_then(|d| declarator_name(d, text)) != Some(function) {
+            return;
+        }
+        let Some(body) = n.child_by_field_name("body") else { return };
+        let mut c = body.walk();
+        found = body
+            .named_children(&mut c)
+            .find(|s| s.kind().ends_with("_statement") && mentions(*s, text, name))
+            .map(|s| s.byte_range());
+    });
+    found
+}
+
 fn inside_function(mut n: Node) -> bool {
     while let Some(p) = n.parent() {
         if p.kind() == "function_definition" {

@@ -1,12 +1,13 @@
 //! The generic edit operations: each written once, used by every arch.
 //!
 //! `ops` lists them and dispatches one to its module: `includes`,
-//! `words` (renames, exact text), `remove` (definitions, declarations,
+//! `words` (renames, exact text), `doc` (kernel-doc paragraphs), `remove` (definitions, declarations,
 //! statements), `place` (anchors, inserting and moving text), `kbuild`
 //! (Kconfig, Makefiles). `c` locates C definitions with tree-sitter;
 //! `text` holds the byte-level line helpers they all share.
 
 pub mod c;
+mod doc;
 mod includes;
 pub mod kbuild;
 mod ops;

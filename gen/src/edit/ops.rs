@@ -7,6 +7,7 @@
 
 use serde::Deserialize;
 
+use super::doc::replace_doc_paragraphs;
 use super::includes::{add_include, replace_include};
 use super::place::{insert, move_definition};
 use super::remove::{
@@ -60,6 +61,14 @@ pub enum Op {
     },
     /// Replace a whole function definition with a rendered template.
     ReplaceFunction { name: String, template: String },
+    /// Replace the statement of function `function`'s body that mentions
+    /// `mentioning` (an `if`, a loop, an expression) with a rendered
+    /// template: how a call site changes without restating the function.
+    ReplaceStatement { function: String, mentioning: String, template: String },
+    /// Replace the paragraphs of a function's doc comment, from the first
+    /// line mentioning `from_mentioning` to the comment's end, with a
+    /// rendered template.
+    ReplaceDocParagraphs { function: String, from_mentioning: String, template: String },
     /// Replace one exact occurrence of FROM with a rendered template.
     ReplaceText { from: String, template: String },
     /// Remove `#define NAME` with its continuation lines, and an `#ifdef`
@@ -107,6 +116,12 @@ impl Op {
             Op::InsertHooks { .. } => "insert_hooks".into(),
             Op::InsertTemplate { template, .. } => format!("insert_template {template}"),
             Op::ReplaceFunction { name, template } => format!("replace_function {name} with {template}"),
+            Op::ReplaceStatement { function, mentioning, template } => {
+                format!("replace_statement in {function} mentioning {mentioning} with {template}")
+            }
+            Op::ReplaceDocParagraphs { function, template, .. } => {
+                format!("replace_doc_paragraphs of {function} with {template}")
+            }
             Op::ReplaceText { template, .. } => format!("replace_text with {template}"),
             Op::RemoveMacro { name } => format!("remove_macro {name}"),
             Op::MoveDefinition { name, .. } => format!("move_definition {name}"),
@@ -119,6 +134,8 @@ impl Op {
         match self {
             Op::InsertTemplate { template, .. }
             | Op::ReplaceFunction { template, .. }
+            | Op::ReplaceStatement { template, .. }
+            | Op::ReplaceDocParagraphs { template, .. }
             | Op::ReplaceText { template, .. } => Some(template),
             _ => None,
         }
@@ -159,6 +176,22 @@ pub fn apply(content: &mut Option<Vec<u8>>, op: &Op, render: &dyn Render) -> Res
         }
         Op::InsertHooks { at } => insert(t, at, &render.hooks()?),
         Op::InsertTemplate { template, at } => insert(t, at, &render.template(template)?),
+        Op::ReplaceStatement { function, mentioning, template } => {
+            let r = c::body_statement_mentioning(t, function, mentioning)
+                .ok_or_else(|| format!("no statement of `{function}` mentions `{mentioning}`"))?;
+            let lines = text::line_ranges(t);
+            let (first, last) = (text::line_of(&lines, r.start), text::line_of(&lines, r.end.saturating_sub(1)));
+            let rendered = render.template(template)?;
+            let mut rendered = text::with_newlines(&rendered, text::newline(t));
+            if !rendered.ends_with(b"\n") {
+                rendered.extend_from_slice(text::newline(t));
+            }
+            text::splice(t, lines[first].start..lines[last].end, &rendered);
+            Ok(())
+        }
+        Op::ReplaceDocParagraphs { function, from_mentioning, template } => {
+            replace_doc_paragraphs(t, function, from_mentioning, &render.template(template)?)
+        }
         Op::ReplaceFunction { name, template } => {
             let r = c::function(t, name).ok_or_else(|| format!("no definition of function `{name}`"))?;
             let rendered = render.template(template)?;
