@@ -59,8 +59,6 @@ pub enum Op {
         #[serde(flatten)]
         at: Anchor,
     },
-    /// Replace a whole function definition with a rendered template.
-    ReplaceFunction { name: String, template: String },
     /// Replace the statement of function `function`'s body that mentions
     /// `mentioning` (an `if`, a loop, an expression) with a rendered
     /// template: how a call site changes without restating the function.
@@ -115,7 +113,6 @@ impl Op {
             Op::DeleteEmptiedFile => "delete_emptied_file".into(),
             Op::InsertHooks { .. } => "insert_hooks".into(),
             Op::InsertTemplate { template, .. } => format!("insert_template {template}"),
-            Op::ReplaceFunction { name, template } => format!("replace_function {name} with {template}"),
             Op::ReplaceStatement { function, mentioning, template } => {
                 format!("replace_statement in {function} mentioning {mentioning} with {template}")
             }
@@ -133,7 +130,6 @@ impl Op {
     pub fn template(&self) -> Option<&str> {
         match self {
             Op::InsertTemplate { template, .. }
-            | Op::ReplaceFunction { template, .. }
             | Op::ReplaceStatement { template, .. }
             | Op::ReplaceDocParagraphs { template, .. }
             | Op::ReplaceText { template, .. } => Some(template),
@@ -191,13 +187,6 @@ pub fn apply(content: &mut Option<Vec<u8>>, op: &Op, render: &dyn Render) -> Res
         }
         Op::ReplaceDocParagraphs { function, from_mentioning, template } => {
             replace_doc_paragraphs(t, function, from_mentioning, &render.template(template)?)
-        }
-        Op::ReplaceFunction { name, template } => {
-            let r = c::function(t, name).ok_or_else(|| format!("no definition of function `{name}`"))?;
-            let rendered = render.template(template)?;
-            let rendered = text::with_newlines(rendered.trim_end_matches('\n'), text::newline(t));
-            text::splice(t, r, &rendered);
-            Ok(())
         }
         Op::ReplaceText { from, template } => {
             let rendered = render.template(template)?;

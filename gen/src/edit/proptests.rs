@@ -75,7 +75,16 @@ fn all_ops() -> Vec<Op> {
         template: "t".into(),
         at: Anchor { after: Some("kmap_pte".into()), ..Anchor::default() },
     });
-    ops.push(Op::ReplaceFunction { name: "kmap_atomic_pfn".into(), template: "t".into() });
+    ops.push(Op::ReplaceStatement {
+        function: "kmap_atomic_pfn".into(),
+        mentioning: "kmap_pte".into(),
+        template: "t".into(),
+    });
+    ops.push(Op::ReplaceDocParagraphs {
+        function: "kmap_atomic_pfn".into(),
+        from_mentioning: "comment".into(),
+        template: "t".into(),
+    });
     ops.push(Op::ReplaceText { from: "/* comment */".into(), template: "t".into() });
     ops
 }
