@@ -85,12 +85,9 @@ impl FromStr for Arch {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Arch::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
-                format!("unknown arch `{s}` (expected one of: {})", names.join(", "))
-            })
+        Arch::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
+            format!("unknown arch `{s}` (expected one of: {})", names.join(", "))
+        })
     }
 }

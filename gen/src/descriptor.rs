@@ -101,7 +101,8 @@ impl ArchSpec {
 /// The `arch-templates` folder: `--templates`, else the one beside this
 /// crate's sources.
 pub fn templates_root(flag: Option<&Path>) -> PathBuf {
-    let root = flag.map(Path::to_path_buf).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../arch-templates"));
+    let root =
+        flag.map(Path::to_path_buf).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../arch-templates"));
     root.canonicalize().unwrap_or(root)
 }
 
@@ -109,7 +110,8 @@ pub fn templates_root(flag: Option<&Path>) -> PathBuf {
 pub fn load(root: &Path, arch: Arch) -> Result<ArchSpec> {
     let dir = root.join(arch.name());
     let path = dir.join("port.toml");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading the {arch} descriptor {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading the {arch} descriptor {}", path.display()))?;
     let descriptor: Descriptor = toml::from_str(&text).map_err(|e| {
         let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
         anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message().trim().replace('\n', "; "))
@@ -135,7 +137,10 @@ fn validate(d: &Descriptor, arch: Arch, path: &Path) -> Result<()> {
     for (name, h) in &d.hooks {
         let forms = [h.c.is_some(), h.function.is_some(), h.template.is_some()].iter().filter(|x| **x).count();
         if forms != 1 || h.prototype.is_some() != h.function.is_some() {
-            bail!("{}: hook `{name}` needs exactly one of `c`, `prototype` + `function`, or `template`", path.display());
+            bail!(
+                "{}: hook `{name}` needs exactly one of `c`, `prototype` + `function`, or `template`",
+                path.display()
+            );
         }
     }
     for (name, h) in &d.hooks {

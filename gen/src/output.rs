@@ -21,9 +21,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
     // Temporary files are private (0600); output is an ordinary file, or
     // keeps the mode of the file it replaces.
-    let mode = std::fs::metadata(path).map(|m| m.permissions()).unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+    let mode =
+        std::fs::metadata(path).map(|m| m.permissions()).unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
     tmp.as_file().set_permissions(mode).with_context(|| format!("setting the mode of {}", path.display()))?;
-    tmp.as_file().sync_all().ok();
+    tmp.as_file().sync_all().with_context(|| format!("flushing {} to disk", path.display()))?;
     tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }

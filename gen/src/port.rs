@@ -59,7 +59,11 @@ pub fn read_inputs(tree: &Path, spec: &ArchSpec) -> Result<BTreeMap<String, Opti
 }
 
 /// Applies the descriptor's edits to `inputs`. Pure.
-pub fn port(spec: &ArchSpec, templates: &Templates, inputs: &BTreeMap<String, Option<Vec<u8>>>) -> Result<Port, EditError> {
+pub fn port(
+    spec: &ArchSpec,
+    templates: &Templates,
+    inputs: &BTreeMap<String, Option<Vec<u8>>>,
+) -> Result<Port, EditError> {
     let render = ArchRenderer { spec, templates };
     let mut files = Vec::new();
     for f in &spec.descriptor.files {
@@ -75,7 +79,8 @@ pub fn port(spec: &ArchSpec, templates: &Templates, inputs: &BTreeMap<String, Op
 }
 
 fn template_lines(spec: &ArchSpec, templates: &Templates) -> usize {
-    let mut names: Vec<&str> = spec.descriptor.files.iter().flat_map(|f| &f.edits).filter_map(|op| op.template()).collect();
+    let mut names: Vec<&str> =
+        spec.descriptor.files.iter().flat_map(|f| &f.edits).filter_map(|op| op.template()).collect();
     names.extend(spec.descriptor.hooks.values().filter_map(|h| h.template.as_deref()));
     names.sort();
     names.dedup();

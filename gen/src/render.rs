@@ -48,7 +48,8 @@ impl Templates {
                 let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
                 let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
                 let name = format!("{folder}/{stem}");
-                tera.add_raw_template(&name, &text).map_err(|e| anyhow::anyhow!("{}: {}", file.display(), tera_error(&e)))?;
+                tera.add_raw_template(&name, &text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), tera_error(&e)))?;
                 if folder != "shared" {
                     arch_lines.insert(stem, text.lines().count());
                 }

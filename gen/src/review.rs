@@ -112,7 +112,12 @@ pub fn review(port: &Port, tree: &Path, golden: &Path, arch_text: &[String]) -> 
 
 /// Counts the golden port's added code lines, and how many of them the
 /// generated port also adds from text that is not arch-specific.
-fn added_code_lines(before: Option<&[u8]>, golden: Option<&[u8]>, generated: Option<&[u8]>, arch_text: &[String]) -> (usize, usize) {
+fn added_code_lines(
+    before: Option<&[u8]>,
+    golden: Option<&[u8]>,
+    generated: Option<&[u8]>,
+    arch_text: &[String],
+) -> (usize, usize) {
     let added = |new: Option<&[u8]>| -> Vec<String> {
         let old = String::from_utf8_lossy(before.unwrap_or_default()).into_owned();
         let new = String::from_utf8_lossy(new.unwrap_or_default()).into_owned();
@@ -139,5 +144,9 @@ fn added_code_lines(before: Option<&[u8]>, golden: Option<&[u8]>, generated: Opt
 
 fn is_code(l: &str) -> bool {
     let t = l.trim_matches(|c: char| c.is_whitespace() || c == '\\');
-    !(t.is_empty() || t.starts_with("/*") || t.starts_with('*') || t.starts_with("//") || t.starts_with('#') && t.len() == 1)
+    !(t.is_empty()
+        || t.starts_with("/*")
+        || t.starts_with('*')
+        || t.starts_with("//")
+        || t.starts_with('#') && t.len() == 1)
 }

@@ -12,7 +12,7 @@ fn unknown_arch() {
 #[test]
 fn tree_that_is_not_a_kernel_tree() {
     let dir = tempfile::tempdir().unwrap();
-    let out = archport(&["golden", "--tree", dir.path().to_str().unwrap()]);
+    let out = archport(&["port", "--tree", dir.path().to_str().unwrap()]);
     assert_status(&out, 2);
     let err = stderr(&out);
     assert!(err.contains("is not a Linux kernel tree"), "{err}");

@@ -73,7 +73,7 @@ fn the_pre_port_tree_defines_no_hooks_and_fails_where_hardware_needs_them() {
         assert!(Hook::ALL.iter().all(|h| !port.defines(*h)), "{}", spec.arch);
         let v = verify::check(spec.arch, &port, Variant::Merged).unwrap();
         if spec.descriptor.facts.tlb_keeps_stale {
-            assert_eq!(v.status, "counterexample", "{}", spec.arch);
+            assert_eq!(v.status, verify::Status::Counterexample, "{}", spec.arch);
         }
     }
 }
@@ -96,7 +96,7 @@ fn removing_any_required_effect_is_caught() {
                 let mutant = full.clone().with_hook(hook, &effects);
                 let v = verify::check(spec.arch, &mutant, Variant::Merged).unwrap();
                 let defensive = h.defensive.contains(&dropped.effect);
-                let caught = v.status == "counterexample";
+                let caught = v.status == verify::Status::Counterexample;
                 if caught == defensive {
                     let what = if defensive { "marked defensive but the model needs it" } else { "not caught" };
                     wrong.push(format!("{}: dropping {} from {}: {what}", spec.arch, dropped.effect, hook.c_name()));

@@ -21,9 +21,6 @@ pub struct DataArgs {
     /// The golden tree to compare with [default: the fetched golden tree].
     #[arg(long, value_name = "DIR")]
     pub golden: Option<PathBuf>,
-    /// A patch carrying the golden ports [default: the fetched RT patch].
-    #[arg(long, value_name = "FILE")]
-    pub golden_patch: Option<PathBuf>,
     /// An arch-templates folder with your own descriptors [default: the project's].
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -78,10 +75,11 @@ impl DataArgs {
         crate::descriptor::templates_root(self.templates.as_deref())
     }
 
-    pub fn golden_patch(&self, progress: Progress) -> Result<GoldenPatch> {
-        self.user_tree()?;
-        let (version, path) = match &self.golden_patch {
-            Some(p) => ("user patch".to_string(), p.clone()),
+    /// The golden patch: `flag` (a `--golden-patch FILE`), else the
+    /// fetched RT patch.
+    pub fn golden_patch(&self, flag: Option<&Path>, progress: Progress) -> Result<GoldenPatch> {
+        let (version, path) = match flag {
+            Some(p) => ("user patch".to_string(), p.to_path_buf()),
             None => {
                 let k = self.kernel(progress)?;
                 (k.version, k.rt_patch)
@@ -91,4 +89,13 @@ impl DataArgs {
         let patch = parse_patch(&bytes).with_context(|| format!("{} is not a usable patch", path.display()))?;
         Ok(GoldenPatch { version, path, patch })
     }
+}
+
+/// `--golden-patch`, for the commands that read the golden ports from a
+/// patch rather than a tree.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GoldenPatchArg {
+    /// A patch carrying the golden ports [default: the fetched RT patch].
+    #[arg(long, value_name = "FILE")]
+    pub golden_patch: Option<PathBuf>,
 }

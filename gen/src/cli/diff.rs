@@ -63,7 +63,18 @@ pub fn run(arches: &[Arch], data: &DataArgs, check: bool, global: &GlobalArgs, p
             "errors": errors,
             "summary": s,
         }))?,
-        Format::Text => print_text(&reviews, &s, check || global.quiet, global.color.enabled()),
+        Format::Text => print_text(
+            &reviews,
+            &s,
+            if check {
+                Detail::Summary
+            } else if global.quiet {
+                Detail::Files
+            } else {
+                Detail::Diffs
+            },
+            global.color.enabled(),
+        ),
     }
     for e in &errors {
         eprintln!("archport: error: {e}");
@@ -74,7 +85,19 @@ pub fn run(arches: &[Arch], data: &DataArgs, check: bool, global: &GlobalArgs, p
     Ok(if s.differs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn print_text(reviews: &[ArchReview], s: &Summary, brief: bool, color: bool) {
+/// How much `diff`/`check` print after the table.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Detail {
+    /// `check`: the table, the summary, and the files that are not
+    /// identical or equivalent (with their justification).
+    Summary,
+    /// `diff --quiet`: every file that is not identical, no diffs.
+    Files,
+    /// `diff`: and the review diff of each file whose code differs.
+    Diffs,
+}
+
+fn print_text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) {
     println!("{:<11} {:>5}  {:<11} {:>14}  {:>13}", "arch", "files", "verdict", "template lines", "generic share");
     for r in reviews {
         let share = if r.golden_added_lines == 0 {
@@ -92,17 +115,21 @@ fn print_text(reviews: &[ArchReview], s: &Summary, brief: bool, color: bool) {
         );
     }
     println!(
-        "\n{} identical, {} equivalent, {} justified, {} differ",
+        "\narches: {} identical, {} equivalent, {} justified, {} differ",
         s.identical, s.equivalent, s.justified, s.differs
     );
     for r in reviews.iter().filter(|r| r.verdict != Verdict::Identical) {
-        for f in r.files.iter().filter(|f| f.status != FileStatus::Identical) {
+        let shown = |f: &&crate::fidelity::FileComparison| match detail {
+            Detail::Summary => !matches!(f.status, FileStatus::Identical | FileStatus::Equivalent),
+            _ => f.status != FileStatus::Identical,
+        };
+        for f in r.files.iter().filter(shown) {
             let why = f.justification.as_deref().map(|j| format!(" — justified: {j}")).unwrap_or_default();
             println!(
                 "\n{}: {} {:?}, {} code tokens differ, similarity {:.2}{why}",
                 r.arch, f.path, f.status, f.code_token_diff, f.similarity
             );
-            if !brief && f.status != FileStatus::Equivalent {
+            if detail == Detail::Diffs && f.status != FileStatus::Equivalent {
                 if let Some(d) = r.diffs.get(&f.path) {
                     print!("{}", crate::color::paint_diff(d, color));
                 }

@@ -17,8 +17,14 @@ struct Report<'a> {
     arches: &'a [GoldenPort],
 }
 
-pub fn run(arches: &[Arch], data: &DataArgs, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
-    let gp = data.golden_patch(progress)?;
+pub fn run(
+    arches: &[Arch],
+    data: &DataArgs,
+    golden_patch: Option<&std::path::Path>,
+    global: &GlobalArgs,
+    progress: Progress,
+) -> Result<ExitCode> {
+    let gp = data.golden_patch(golden_patch, progress)?;
     let ports = golden::extract(&gp.patch, arches);
     match global.format {
         Format::Json => {

@@ -25,7 +25,7 @@ use crate::arch::Arch;
 use crate::color::ColorChoice;
 use crate::progress::Progress;
 
-pub use data::DataArgs;
+pub use data::{DataArgs, GoldenPatchArg};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -54,7 +54,7 @@ pub struct GlobalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
-    /// Colour diffs: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// When to colour diffs: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
     pub color: ColorChoice,
 }
@@ -95,8 +95,11 @@ archport golden --golden-patch my-series.patch"
         /// Only these arches (repeatable); default all ten.
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
+        /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
+        #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
+        cache: Option<PathBuf>,
         #[command(flatten)]
-        data: DataArgs,
+        golden_patch: GoldenPatchArg,
     },
     /// Port the arches: write each touched file's post-state and a diff per arch.
     #[command(
@@ -105,6 +108,7 @@ Writes OUT/ARCH/PATH for every file the port changes, OUT/ARCH/DELETED listing d
 OUT/ARCH.diff against the input tree. The input tree is never written."
     )]
     Port {
+        /// Only these arches (repeatable); default all ten.
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
         #[command(flatten)]
@@ -118,6 +122,7 @@ OUT/ARCH.diff against the input tree. The input tree is never written."
 Verdicts: identical (byte for byte), equivalent (same code, comments and whitespace aside), \
 justified (differs where the golden port is provably wrong), differs. Exit 1 when any arch differs.")]
     Diff {
+        /// Only these arches (repeatable); default all ten.
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
         #[command(flatten)]
@@ -128,6 +133,7 @@ justified (differs where the golden port is provably wrong), differs. Exit 1 whe
 archport check --golden-dir ci/golden            # compare with your blessed copy\n  \
 archport check --golden-dir ci/golden --bless    # show the changes, then accept them")]
     Check {
+        /// Only these arches (repeatable); default all ten.
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
         #[command(flatten)]
@@ -149,6 +155,7 @@ Explores every interleaving of the scenarios within the printed bounds; prints t
 or the shortest counterexample step by step. Exit 1 when any arch is not proved."
     )]
     Verify {
+        /// Only these arches (repeatable); default all ten.
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
         /// Check the hooks this tree defines instead of the generated ports.
@@ -169,6 +176,7 @@ or the shortest counterexample step by step. Exit 1 when any arch is not proved.
 The page needs no network: the summary table, and per arch the generated port beside the golden \
 one (comments set apart), the hooks with their effects, the model verdict and the patch.")]
     Report {
+        /// Only these arches (repeatable); default all ten.
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<Arch>,
         #[command(flatten)]
@@ -194,7 +202,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let progress = Progress { enabled: !cli.global.quiet };
     match cli.command {
         Command::Fetch { cache, refresh } => fetch::run(cache, refresh, &cli.global, progress),
-        Command::Golden { arches, data } => golden::run(&Arch::selected(&arches), &data, &cli.global, progress),
+        Command::Golden { arches, cache, golden_patch } => {
+            let data = DataArgs { cache, ..DataArgs::default() };
+            golden::run(&Arch::selected(&arches), &data, golden_patch.golden_patch.as_deref(), &cli.global, progress)
+        }
         Command::Port { arches, data, out } => port::run(&Arch::selected(&arches), &data, &out, &cli.global, progress),
         Command::Diff { arches, data } => diff::run(&Arch::selected(&arches), &data, false, &cli.global, progress),
         Command::Check { arches, data, golden_dir: Some(dir), bless } => {

@@ -15,6 +15,10 @@ use crate::verify;
 use archport_generic::model::Variant;
 
 pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
+    // A mistyped folder is an error, not a new folder.
+    if let Some(dir) = html.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        anyhow::bail!("--html {}: the folder {} does not exist", html.display(), dir.display());
+    }
     let (tree, golden) = data.trees(progress)?;
     let version = data.version(progress)?;
     let templates = data.templates();
@@ -36,7 +40,7 @@ pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, p
             "arches": entries.iter().map(|e| serde_json::json!({
                 "arch": e.review.arch,
                 "verdict": e.review.verdict,
-                "model": e.model.as_ref().map(|m| m.status.clone()),
+                "model": e.model.as_ref().map(|m| m.status),
             })).collect::<Vec<_>>(),
         }))?,
         super::Format::Text if !global.quiet => println!("wrote {} ({} arches)", html.display(), entries.len()),
@@ -54,17 +58,17 @@ pub fn model_entry(p: &pipeline::Ported, golden: &Path) -> Result<ModelEntry> {
         Err(what) => verify::unmodelled(spec.arch, what),
     };
     let detail = |v: &verify::ArchVerdict| match v.status {
-        "proved" => format!("{} states explored", v.states),
-        "counterexample" => {
+        verify::Status::Proved => format!("{} states explored", v.states),
+        verify::Status::Counterexample => {
             format!("breaks \"{}\" ({} states explored)", v.property.as_deref().unwrap_or("?"), v.states)
         }
-        _ => format!("unmodelled C: {}", v.unmodelled.join("; ")),
+        verify::Status::Unmodelled => format!("unmodelled C: {}", v.unmodelled.join("; ")),
     };
     Ok(ModelEntry {
-        status: ours.status.to_string(),
+        status: ours.status,
         detail: detail(&ours),
         trace: ours.trace.clone(),
-        golden_status: Some(theirs.status.to_string()),
+        golden_status: Some(theirs.status),
         golden_detail: Some(detail(&theirs)),
         golden_trace: theirs.trace.clone(),
     })

@@ -38,7 +38,7 @@ struct Row {
     files: usize,
     verdict: Verdict,
     template_lines: usize,
-    model: String,
+    model: crate::verify::Status,
     patch: Option<String>,
 }
 
@@ -63,7 +63,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
             files: review.files.len(),
             verdict: review.verdict,
             template_lines: review.template_lines,
-            model: model.status.clone(),
+            model: model.status,
             patch: None,
         });
         entries.push(ArchEntry {
@@ -78,6 +78,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
     let series_args = SeriesArgs {
         arches: Vec::new(),
         data: args.data.clone(),
+        golden_patch: Default::default(),
         out: args.out.join("series"),
         signoff: args.signoff.clone(),
         base: None,
@@ -107,7 +108,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
     let html = args.out.join("report.html");
     crate::output::write_atomic(&html, report::render(&version, &entries)?.as_bytes())?;
 
-    let ok = rows.iter().all(|r| r.verdict != Verdict::Differs && r.model == "proved");
+    let ok = rows.iter().all(|r| r.verdict != Verdict::Differs && r.model == crate::verify::Status::Proved);
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     match global.format {
         Format::Json => print_json(&serde_json::json!({
@@ -132,7 +133,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
                     r.files,
                     format!("{:?}", r.verdict).to_lowercase(),
                     r.template_lines,
-                    r.model,
+                    r.model.to_string(),
                     r.patch.as_deref().unwrap_or("-")
                 );
             }

@@ -31,6 +31,9 @@ pub struct SeriesArgs {
     pub arches: Vec<Arch>,
     #[command(flatten)]
     pub data: DataArgs,
+    /// With --range-diff: the patch carrying the golden ports.
+    #[command(flatten)]
+    pub golden_patch: super::GoldenPatchArg,
     /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "out/series")]
     pub out: PathBuf,
@@ -120,7 +123,11 @@ pub fn write(args: &SeriesArgs, progress: Progress) -> Result<Written> {
     let manifest = Manifest::load(&manifest::default_dir())?;
     let arches = Arch::selected(&args.arches);
     let patches = gather(&manifest, &arches, &tree, &args.data.templates(), progress)?;
-    let range_diffs = if args.range_diff { Some(range_diffs(&args.data, &patches, progress)?) } else { None };
+    let range_diffs = if args.range_diff {
+        Some(range_diffs(&args.data, args.golden_patch.golden_patch.as_deref(), &patches, progress)?)
+    } else {
+        None
+    };
 
     let version = format!("archport {}", env!("CARGO_PKG_VERSION"));
     let env = Envelope { from: &from, date, version: &version };
@@ -229,8 +236,13 @@ fn mode_of(path: &Path) -> u32 {
     }
 }
 
-fn range_diffs(data: &DataArgs, patches: &[ArchPatch], progress: Progress) -> Result<Vec<RangeDiff>> {
-    let gp = data.golden_patch(progress)?;
+fn range_diffs(
+    data: &DataArgs,
+    golden_patch: Option<&Path>,
+    patches: &[ArchPatch],
+    progress: Progress,
+) -> Result<Vec<RangeDiff>> {
+    let gp = data.golden_patch(golden_patch, progress)?;
     let arches: Vec<Arch> = patches.iter().map(|p| p.arch).collect();
     let goldens = golden::extract(&gp.patch, &arches);
     Ok(patches

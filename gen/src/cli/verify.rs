@@ -94,7 +94,7 @@ fn print_text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bo
     println!("model check of the {what}");
     println!("{:<11} {:<15} {:>8}", "arch", "status", "states");
     for r in results {
-        println!("{:<11} {:<15} {:>8}", r.arch.name(), r.status, r.states);
+        println!("{:<11} {:<15} {:>8}", r.arch.name(), r.status.to_string(), r.states);
     }
     // Each distinct set of bounds once, with the arches checked within it.
     let mut scenarios: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -106,13 +106,13 @@ fn print_text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bo
             }
         }
     }
-    for (scenario, arches) in &scenarios {
+    for (scenario, arches) in scenarios.iter().filter(|_| !quiet) {
         println!("\nwithin bounds ({}):\n  {scenario}", arches.join(", "));
     }
     for r in results.iter().filter(|r| !r.is_proved()) {
         println!();
         match r.status {
-            "unmodelled" => println!("{}: unmodelled C in hooks: {}", r.arch, r.unmodelled.join("; ")),
+            verify::Status::Unmodelled => println!("{}: unmodelled C in hooks: {}", r.arch, r.unmodelled.join("; ")),
             _ => {
                 println!("{}: counterexample to \"{}\"", r.arch, r.property.as_deref().unwrap_or("?"));
                 if !quiet {

@@ -55,10 +55,7 @@ impl std::fmt::Display for Reason {
 fn kmap_words() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(
-            r"(?i)kmap|highmem|fixmap|\bKM_TYPE_NR\b|\bKM_MAX_IDX\b|iomap_atomic|iounmap_atomic",
-        )
-        .unwrap()
+        Regex::new(r"(?i)kmap|highmem|fixmap|\bKM_TYPE_NR\b|\bKM_MAX_IDX\b|iomap_atomic|iounmap_atomic").unwrap()
     })
 }
 
@@ -73,10 +70,7 @@ fn realtime_words() -> &'static Regex {
 }
 
 fn first_match(re: &Regex, hunk: &Hunk) -> Option<String> {
-    hunk.changed_lines().find_map(|l| {
-        re.find(&l.text)
-            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
-    })
+    hunk.changed_lines().find_map(|l| re.find(&l.text).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()))
 }
 
 /// Classifies every hunk of one file, in order.
@@ -84,29 +78,15 @@ pub fn classify_file(file: &FilePatch) -> Vec<Reason> {
     let direct: Vec<Option<Reason>> = file
         .hunks
         .iter()
-        .map(|h| {
-            match (
-                first_match(kmap_words(), h),
-                first_match(realtime_words(), h),
-            ) {
-                (Some(_), Some(rt)) => Some(Reason::Mixed(rt)),
-                (Some(k), None) => Some(Reason::Kmap(k)),
-                (None, Some(rt)) => Some(Reason::Realtime(rt)),
-                (None, None) => None,
-            }
+        .map(|h| match (first_match(kmap_words(), h), first_match(realtime_words(), h)) {
+            (Some(_), Some(rt)) => Some(Reason::Mixed(rt)),
+            (Some(k), None) => Some(Reason::Kmap(k)),
+            (None, Some(rt)) => Some(Reason::Realtime(rt)),
+            (None, None) => None,
         })
         .collect();
     let file_is_kmap = direct.iter().any(|r| matches!(r, Some(Reason::Kmap(_))));
-    direct
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or(if file_is_kmap {
-                Reason::SameFile
-            } else {
-                Reason::Unrelated
-            })
-        })
-        .collect()
+    direct.into_iter().map(|r| r.unwrap_or(if file_is_kmap { Reason::SameFile } else { Reason::Unrelated })).collect()
 }
 
 #[cfg(test)]
@@ -116,10 +96,7 @@ mod tests {
 
     fn classes(patch: &str) -> Vec<String> {
         let p = parse_patch(patch.as_bytes()).unwrap();
-        classify_file(&p.files[0])
-            .iter()
-            .map(|r| r.to_string())
-            .collect()
+        classify_file(&p.files[0]).iter().map(|r| r.to_string()).collect()
     }
 
     #[test]
@@ -136,10 +113,7 @@ mod tests {
 +\tselect KMAP_LOCAL
  \thelp
 ";
-        assert_eq!(
-            classes(patch),
-            ["realtime: `ARCH_SUPPORTS_RT`", "kmap: `KMAP`"]
-        );
+        assert_eq!(classes(patch), ["realtime: `ARCH_SUPPORTS_RT`", "kmap: `KMAP`"]);
     }
 
     #[test]
@@ -162,7 +136,8 @@ mod tests {
     fn unrelated_file_and_mixed_hunk_are_left() {
         let unrelated = "--- a/arch/x/irq.c\n+++ b/arch/x/irq.c\n@@ -1 +1 @@\n-a\n+b\n";
         assert_eq!(classes(unrelated), ["unrelated"]);
-        let mixed = "--- a/arch/x/Kconfig\n+++ b/arch/x/Kconfig\n@@ -1 +1,2 @@\n a\n+\tselect KMAP_LOCAL if !PREEMPT_RT\n";
+        let mixed =
+            "--- a/arch/x/Kconfig\n+++ b/arch/x/Kconfig\n@@ -1 +1,2 @@\n a\n+\tselect KMAP_LOCAL if !PREEMPT_RT\n";
         assert_eq!(classes(mixed), ["mixed kmap and realtime: `PREEMPT_RT`"]);
         assert!(!Reason::Mixed(String::new()).is_taken());
     }

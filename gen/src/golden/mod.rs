@@ -97,12 +97,7 @@ pub fn extract(patch: &Patch, arches: &[Arch]) -> Vec<GoldenPort> {
                             left.push(e)
                         }
                     }
-                    GoldenFile {
-                        path: f.path.clone(),
-                        patch: f.clone(),
-                        taken,
-                        left,
-                    }
+                    GoldenFile { path: f.path.clone(), patch: f.clone(), taken, left }
                 })
                 .collect();
             GoldenPort { arch, files }

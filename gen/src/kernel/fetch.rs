@@ -26,11 +26,7 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
         which(tool)?;
     }
 
-    let step = progress.step(format!(
-        "updating package lists for {} ({})",
-        PACKAGE,
-        SUITES.join(", ")
-    ));
+    let step = progress.step(format!("updating package lists for {} ({})", PACKAGE, SUITES.join(", ")));
     let apt = PrivateApt::new(scratch, &mirror)?;
     apt.run(&["update"]).with_context(|| {
         format!(
@@ -44,12 +40,7 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
     let download = scratch.join("download");
     std::fs::create_dir_all(&download)?;
     apt.run_in(&download, &["download", PACKAGE])
-        .with_context(|| {
-            format!(
-                "cannot download {PACKAGE} from Debian's {} suites",
-                SUITES.join(", ")
-            )
-        })?;
+        .with_context(|| format!("cannot download {PACKAGE} from Debian's {} suites", SUITES.join(", ")))?;
     let deb = single_deb(&download)?;
     let version = deb_version(&deb)?;
     if !version.starts_with("5.10.") {
@@ -63,24 +54,13 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
     std::fs::remove_file(&deb).ok();
     let src = unpacked.join("usr/src");
     std::fs::create_dir_all(dest)?;
-    run(Command::new("tar")
-        .arg("-xJf")
-        .arg(src.join("linux-source-5.10.tar.xz"))
-        .arg("-C")
-        .arg(dest))?;
+    run(Command::new("tar").arg("-xJf").arg(src.join("linux-source-5.10.tar.xz")).arg("-C").arg(dest))?;
     let base = dest.join("base");
-    std::fs::rename(dest.join("linux-source-5.10"), &base)
-        .context("the tarball has no linux-source-5.10/ folder")?;
+    std::fs::rename(dest.join("linux-source-5.10"), &base).context("the tarball has no linux-source-5.10/ folder")?;
     let rt_patch = dest.join("rt.patch");
-    let out = Command::new("xz")
-        .arg("-dc")
-        .arg(src.join("linux-patch-5.10-rt.patch.xz"))
-        .output()?;
+    let out = Command::new("xz").arg("-dc").arg(src.join("linux-patch-5.10-rt.patch.xz")).output()?;
     if !out.status.success() {
-        bail!(
-            "xz could not decompress the RT patch: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+        bail!("xz could not decompress the RT patch: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
     std::fs::write(&rt_patch, &out.stdout)?;
     drop(step);
@@ -92,10 +72,7 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
     trees::build_derived(&base, &patch, &ports, &golden, &pre_port)?;
     drop(step);
 
-    let meta = Meta {
-        package: PACKAGE.to_string(),
-        version,
-    };
+    let meta = Meta { package: PACKAGE.to_string(), version };
     std::fs::write(dest.join("meta.json"), serde_json::to_vec_pretty(&meta)?)?;
     Ok(KernelCache::at(dest, meta))
 }
@@ -118,11 +95,7 @@ impl PrivateApt {
         let parts = scratch.join("sources.list.d");
         std::fs::create_dir_all(&parts)?;
         let keyring = Path::new("/usr/share/keyrings/debian-archive-keyring.gpg");
-        let signed = if keyring.exists() {
-            format!("[signed-by={}] ", keyring.display())
-        } else {
-            String::new()
-        };
+        let signed = if keyring.exists() { format!("[signed-by={}] ", keyring.display()) } else { String::new() };
         let list = scratch.join("sources.list");
         std::fs::write(
             &list,
@@ -150,26 +123,15 @@ impl PrivateApt {
     }
 
     fn run_in(&self, cwd: &Path, args: &[&str]) -> Result<()> {
-        let out = Command::new("apt-get")
-            .arg("-q")
-            .args(&self.options)
-            .args(args)
-            .current_dir(cwd)
-            .output()?;
+        let out = Command::new("apt-get").arg("-q").args(&self.options).args(args).current_dir(cwd).output()?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         // apt-get update exits 0 when a source cannot be reached; its
         // `W:`/`E:` lines are the only sign.
         let failed = stderr.lines().find(|l| {
-            l.starts_with("E:")
-                || l.starts_with("W: Failed to fetch")
-                || l.starts_with("W: Some index files failed")
+            l.starts_with("E:") || l.starts_with("W: Failed to fetch") || l.starts_with("W: Some index files failed")
         });
         if !out.status.success() || failed.is_some() {
-            bail!(
-                "apt-get {}: {}",
-                args.join(" "),
-                failed.unwrap_or(stderr.trim())
-            );
+            bail!("apt-get {}: {}", args.join(" "), failed.unwrap_or(stderr.trim()));
         }
         Ok(())
     }
@@ -188,10 +150,7 @@ fn which(tool: &str) -> Result<()> {
 fn run(cmd: &mut Command) -> Result<()> {
     let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
     if !out.status.success() {
-        bail!(
-            "{cmd:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
     Ok(())
 }
@@ -206,20 +165,14 @@ fn single_deb(dir: &Path) -> Result<PathBuf> {
 /// `linux-source-5.10_5.10.262-1_all.deb` -> `5.10.262-1`.
 fn deb_version(deb: &Path) -> Result<String> {
     let name = deb.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    name.split('_')
-        .nth(1)
-        .map(|v| v.replace("%3a", ":"))
-        .ok_or_else(|| anyhow!("unexpected package file name {name}"))
+    name.split('_').nth(1).map(|v| v.replace("%3a", ":")).ok_or_else(|| anyhow!("unexpected package file name {name}"))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn version_comes_from_the_file_name() {
-        let v = super::deb_version(std::path::Path::new(
-            "/x/linux-source-5.10_5.10.262-1_all.deb",
-        ))
-        .unwrap();
+        let v = super::deb_version(std::path::Path::new("/x/linux-source-5.10_5.10.262-1_all.deb")).unwrap();
         assert_eq!(v, "5.10.262-1");
     }
 }

@@ -24,12 +24,8 @@ struct Source {
 
 /// Reads `/etc/apt` (or `apt_dir`) and the environment.
 pub fn find_mirror(apt_dir: &Path) -> Result<Mirror, String> {
-    let env_main = std::env::var("ARCHPORT_DEBIAN_MIRROR")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let env_security = std::env::var("ARCHPORT_DEBIAN_SECURITY_MIRROR")
-        .ok()
-        .filter(|s| !s.is_empty());
+    let env_main = std::env::var("ARCHPORT_DEBIAN_MIRROR").ok().filter(|s| !s.is_empty());
+    let env_security = std::env::var("ARCHPORT_DEBIAN_SECURITY_MIRROR").ok().filter(|s| !s.is_empty());
     let sources = read_sources(apt_dir);
     let main = env_main.or_else(|| pick(&sources, false)).ok_or_else(|| {
         format!(
@@ -76,10 +72,7 @@ fn parse_one_line(text: &str) -> Vec<Source> {
             let mut words = rest.split_whitespace();
             let uri = words.next()?.to_string();
             let suite = words.next()?.to_string();
-            Some(Source {
-                uri,
-                suites: vec![suite],
-            })
+            Some(Source { uri, suites: vec![suite] })
         })
         .collect()
 }
@@ -91,21 +84,14 @@ fn parse_deb822(text: &str) -> Vec<Source> {
                 stanza
                     .lines()
                     .filter(|l| !l.trim_start().starts_with('#'))
-                    .find_map(|l| {
-                        l.strip_prefix(name)
-                            .and_then(|r| r.strip_prefix(':'))
-                            .map(|v| v.trim().to_string())
-                    })
+                    .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')).map(|v| v.trim().to_string()))
             };
             let types = field("Types")?;
             if !types.split_whitespace().any(|t| t == "deb") {
                 return None;
             }
             let uri = field("URIs")?.split_whitespace().next()?.to_string();
-            let suites = field("Suites")?
-                .split_whitespace()
-                .map(String::from)
-                .collect();
+            let suites = field("Suites")?.split_whitespace().map(String::from).collect();
             Some(Source { uri, suites })
         })
         .collect()
@@ -114,9 +100,7 @@ fn parse_deb822(text: &str) -> Vec<Source> {
 /// Debian's archives are the ones serving Debian release suites; the
 /// security archive serves `*-security`.
 fn pick(sources: &[Source], security: bool) -> Option<String> {
-    const RELEASES: [&str; 8] = [
-        "bullseye", "bookworm", "trixie", "forky", "sid", "stable", "testing", "unstable",
-    ];
+    const RELEASES: [&str; 8] = ["bullseye", "bookworm", "trixie", "forky", "sid", "stable", "testing", "unstable"];
     sources
         .iter()
         .find(|s| {
@@ -136,21 +120,12 @@ mod tests {
     fn reads_both_source_formats() {
         let deb822 = "Types: deb\n# comment\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n";
         let sources = parse_deb822(deb822);
-        assert_eq!(
-            pick(&sources, false).as_deref(),
-            Some("http://mirror.example/debian")
-        );
-        assert_eq!(
-            pick(&sources, true).as_deref(),
-            Some("http://mirror.example/debian-security")
-        );
+        assert_eq!(pick(&sources, false).as_deref(), Some("http://mirror.example/debian"));
+        assert_eq!(pick(&sources, true).as_deref(), Some("http://mirror.example/debian-security"));
 
         let list = "deb [arch=amd64] https://vendor.example/apt cloud-sdk main\ndeb http://m.example/debian/ bookworm main # x\n";
         let sources = parse_one_line(list);
-        assert_eq!(
-            pick(&sources, false).as_deref(),
-            Some("http://m.example/debian")
-        );
+        assert_eq!(pick(&sources, false).as_deref(), Some("http://m.example/debian"));
         assert_eq!(pick(&sources, true), None);
     }
 }

@@ -59,11 +59,7 @@ pub fn cache_root(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = flag {
         return Ok(p.to_path_buf());
     }
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(p) = env("ARCHPORT_CACHE") {
         return Ok(p);
     }
@@ -80,13 +76,11 @@ pub fn cache_root(flag: Option<&Path>) -> Result<PathBuf> {
 /// (or `refresh` is asked for and the cached one is to be replaced).
 pub fn ensure(root: &Path, refresh: bool, progress: Progress) -> Result<KernelCache> {
     let dir = root.join(PACKAGE);
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("creating the cache folder {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the cache folder {}", dir.display()))?;
     // One fetch at a time per cache: parallel test binaries and users
     // share it, and the second one must find the first one's result.
     let lock = File::create(dir.join(".lock"))?;
-    lock.lock()
-        .with_context(|| format!("locking {}", dir.display()))?;
+    lock.lock().with_context(|| format!("locking {}", dir.display()))?;
 
     let current = dir.join("current");
     if !refresh {
@@ -94,9 +88,7 @@ pub fn ensure(root: &Path, refresh: bool, progress: Progress) -> Result<KernelCa
             return Ok(found);
         }
     }
-    let scratch = tempfile::Builder::new()
-        .prefix(".fetch-")
-        .tempdir_in(&dir)?;
+    let scratch = tempfile::Builder::new().prefix(".fetch-").tempdir_in(&dir)?;
     let building = scratch.path().join("tree");
     let fetched = fetch::fetch_into(&building, &scratch.path().join("apt"), progress)?;
     let final_dir = dir.join(&fetched.version);
@@ -119,8 +111,7 @@ fn read_current(dir: &Path, current: &Path) -> Result<Option<KernelCache>> {
     let Ok(meta) = std::fs::read(entry.join("meta.json")) else {
         return Ok(None);
     };
-    let meta: Meta = serde_json::from_slice(&meta)
-        .with_context(|| format!("reading {}/meta.json", entry.display()))?;
+    let meta: Meta = serde_json::from_slice(&meta).with_context(|| format!("reading {}/meta.json", entry.display()))?;
     Ok(Some(KernelCache::at(&entry, meta)))
 }
 

@@ -17,22 +17,16 @@ use crate::patch::{apply_hunks, Applied, Patch};
 pub fn link_tree(src: &Path, dst: &Path) -> Result<()> {
     for entry in WalkDir::new(src).follow_links(false) {
         let entry = entry.with_context(|| format!("reading {}", src.display()))?;
-        let rel = entry
-            .path()
-            .strip_prefix(src)
-            .expect("walkdir stays under its root");
+        let rel = entry.path().strip_prefix(src).expect("walkdir stays under its root");
         let target = dst.join(rel);
         let ft = entry.file_type();
         if ft.is_dir() {
-            std::fs::create_dir_all(&target)
-                .with_context(|| format!("creating {}", target.display()))?;
+            std::fs::create_dir_all(&target).with_context(|| format!("creating {}", target.display()))?;
         } else if ft.is_symlink() {
             let link = std::fs::read_link(entry.path())?;
-            std::os::unix::fs::symlink(&link, &target)
-                .with_context(|| format!("linking {}", target.display()))?;
+            std::os::unix::fs::symlink(&link, &target).with_context(|| format!("linking {}", target.display()))?;
         } else {
-            std::fs::hard_link(entry.path(), &target)
-                .with_context(|| format!("linking {}", target.display()))?;
+            std::fs::hard_link(entry.path(), &target).with_context(|| format!("linking {}", target.display()))?;
         }
     }
     Ok(())
@@ -40,25 +34,15 @@ pub fn link_tree(src: &Path, dst: &Path) -> Result<()> {
 
 /// Builds the golden tree (base + the whole patch) and the pre-port tree
 /// (base + the patch without the golden ports' taken hunks).
-pub fn build_derived(
-    base: &Path,
-    patch: &Patch,
-    ports: &[GoldenPort],
-    golden: &Path,
-    pre_port: &Path,
-) -> Result<()> {
+pub fn build_derived(base: &Path, patch: &Patch, ports: &[GoldenPort], golden: &Path, pre_port: &Path) -> Result<()> {
     link_tree(base, golden)?;
     link_tree(base, pre_port)?;
     for file in &patch.files {
         let original = read_optional(&base.join(&file.path))?;
-        let all = apply_hunks(original.as_deref(), file, |_| true)
-            .context("applying the RT patch to the base tree")?;
+        let all = apply_hunks(original.as_deref(), file, |_| true).context("applying the RT patch to the base tree")?;
         replace(&golden.join(&file.path), &all)?;
 
-        let port_file = ports
-            .iter()
-            .flat_map(|p| &p.files)
-            .find(|f| f.path == file.path);
+        let port_file = ports.iter().flat_map(|p| &p.files).find(|f| f.path == file.path);
         let pre = match port_file {
             Some(pf) => apply_hunks(original.as_deref(), file, |i| !pf.is_taken(i))
                 .context("applying the RT patch without the kmap ports")?,
@@ -86,9 +70,7 @@ fn replace(path: &Path, content: &Applied) -> Result<()> {
     match content {
         Applied::Deleted => Ok(()),
         Applied::Content(bytes) => {
-            let Some(dir) = path.parent() else {
-                bail!("{} has no parent folder", path.display())
-            };
+            let Some(dir) = path.parent() else { bail!("{} has no parent folder", path.display()) };
             std::fs::create_dir_all(dir)?;
             std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
         }

@@ -17,11 +17,7 @@ pub enum Applied {
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error("{path}: hunk at patch line {hunk_line} (@@ -{old_start}) does not match the file")]
-    Mismatch {
-        path: String,
-        hunk_line: usize,
-        old_start: usize,
-    },
+    Mismatch { path: String, hunk_line: usize, old_start: usize },
     #[error("{path}: the patch modifies the file but the tree does not have it")]
     Missing { path: String },
     #[error("{path}: the patch creates the file but the tree already has it")]
@@ -56,17 +52,9 @@ pub fn apply_hunks(
     let mut cursor = 0; // next original line to copy
     for &i in &chosen {
         let hunk = &patch.hunks[i];
-        let old: Vec<&[u8]> = hunk
-            .lines
-            .iter()
-            .filter(|l| l.kind != LineKind::Added)
-            .map(|l| l.text.as_slice())
-            .collect();
-        let stated = if hunk.old_len == 0 {
-            hunk.old_start
-        } else {
-            hunk.old_start.saturating_sub(1)
-        };
+        let old: Vec<&[u8]> =
+            hunk.lines.iter().filter(|l| l.kind != LineKind::Added).map(|l| l.text.as_slice()).collect();
+        let stated = if hunk.old_len == 0 { hunk.old_start } else { hunk.old_start.saturating_sub(1) };
         let at = find(&lines, &old, stated, cursor).ok_or(ApplyError::Mismatch {
             path: path(),
             hunk_line: hunk.header_line,
@@ -162,10 +150,7 @@ mod tests {
             apply_hunks(Some(orig), &file(), |i| i == 1).unwrap(),
             Applied::Content(b"a\nb\nc\nd\ne\ng\n".to_vec())
         );
-        assert_eq!(
-            apply_hunks(Some(orig), &file(), |_| false).unwrap(),
-            Applied::Content(orig.to_vec())
-        );
+        assert_eq!(apply_hunks(Some(orig), &file(), |_| false).unwrap(), Applied::Content(orig.to_vec()));
     }
 
     #[test]

@@ -82,39 +82,23 @@ impl Hunk {
         self.changed_lines()
             .next()
             .map(|l| {
-                format!(
-                    "{}{}",
-                    if l.kind == LineKind::Added { '+' } else { '-' },
-                    String::from_utf8_lossy(&l.text)
-                )
+                format!("{}{}", if l.kind == LineKind::Added { '+' } else { '-' }, String::from_utf8_lossy(&l.text))
             })
             .unwrap_or_default()
     }
 
     /// Number of added and removed lines.
     pub fn counts(&self) -> (usize, usize) {
-        let added = self
-            .lines
-            .iter()
-            .filter(|l| l.kind == LineKind::Added)
-            .count();
-        let removed = self
-            .lines
-            .iter()
-            .filter(|l| l.kind == LineKind::Removed)
-            .count();
+        let added = self.lines.iter().filter(|l| l.kind == LineKind::Added).count();
+        let removed = self.lines.iter().filter(|l| l.kind == LineKind::Removed).count();
         (added, removed)
     }
 
     /// Writes the hunk back in unified format, header included.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(
-            format!(
-                "@@ -{} +{} @@",
-                range(self.old_start, self.old_len),
-                range(self.new_start, self.new_len)
-            )
-            .as_bytes(),
+            format!("@@ -{} +{} @@", range(self.old_start, self.old_len), range(self.new_start, self.new_len))
+                .as_bytes(),
         );
         if !self.section.is_empty() {
             out.push(b' ');

@@ -17,10 +17,7 @@ pub struct ParseError {
 }
 
 fn err(line: usize, message: impl Into<String>) -> ParseError {
-    ParseError {
-        line,
-        message: message.into(),
-    }
+    ParseError { line, message: message.into() }
 }
 
 /// Parses a patch. An input without a single file section is an error.
@@ -64,21 +61,13 @@ pub fn parse_patch(text: &[u8]) -> Result<Patch, ParseError> {
             }
             .ok_or_else(|| err(header_line, "file header names no path"))?;
             check_relative(&path, header_line)?;
-            files.push(FilePatch {
-                path,
-                header_line,
-                kind,
-                hunks,
-            });
+            files.push(FilePatch { path, header_line, kind, hunks });
             continue;
         }
         i += 1;
     }
     if files.is_empty() {
-        return Err(err(
-            1,
-            "no file section (`--- a/FILE` / `+++ b/FILE` / `@@`) found: not a unified diff",
-        ));
+        return Err(err(1, "no file section (`--- a/FILE` / `+++ b/FILE` / `@@`) found: not a unified diff"));
     }
     Ok(Patch { files })
 }
@@ -109,16 +98,10 @@ fn header_path(raw: &[u8]) -> Option<String> {
 /// Paths from a patch become paths under an output folder: refuse any
 /// that could leave it.
 fn check_relative(path: &str, line: usize) -> Result<(), ParseError> {
-    let bad = path.is_empty()
-        || path.starts_with('/')
-        || path
-            .split('/')
-            .any(|c| c == ".." || c.is_empty() || c == ".");
+    let bad =
+        path.is_empty() || path.starts_with('/') || path.split('/').any(|c| c == ".." || c.is_empty() || c == ".");
     if bad {
-        return Err(err(
-            line,
-            format!("unsafe path `{path}`: patch paths must be relative and stay inside the tree"),
-        ));
+        return Err(err(line, format!("unsafe path `{path}`: patch paths must be relative and stay inside the tree")));
     }
     Ok(())
 }
@@ -160,10 +143,7 @@ fn parse_hunk(lines: &[&[u8]], at: usize) -> Result<(Hunk, usize), ParseError> {
     let mut i = at + 1;
     while old_seen < old_len || new_seen < new_len {
         let Some(&raw) = lines.get(i) else {
-            return Err(err(
-                i,
-                format!("hunk at line {header_line} ends early: the patch is truncated"),
-            ));
+            return Err(err(i, format!("hunk at line {header_line} ends early: the patch is truncated")));
         };
         let (kind, text) = match raw.first() {
             Some(b' ') => (LineKind::Context, &raw[1..]),
@@ -194,16 +174,9 @@ fn parse_hunk(lines: &[&[u8]], at: usize) -> Result<(Hunk, usize), ParseError> {
             LineKind::Added => new_seen += 1,
         }
         if old_seen > old_len || new_seen > new_len {
-            return Err(err(
-                i + 1,
-                format!("hunk at line {header_line} has more lines than its header says"),
-            ));
+            return Err(err(i + 1, format!("hunk at line {header_line} has more lines than its header says")));
         }
-        body.push(Line {
-            kind,
-            text: text.to_vec(),
-            no_newline: false,
-        });
+        body.push(Line { kind, text: text.to_vec(), no_newline: false });
         i += 1;
     }
     if lines.get(i).is_some_and(|l| l.starts_with(b"\\")) {
@@ -225,9 +198,7 @@ fn parse_hunk(lines: &[&[u8]], at: usize) -> Result<(Hunk, usize), ParseError> {
 }
 
 fn mark_no_newline(body: &mut [Line], line: usize) -> Result<(), ParseError> {
-    body.last_mut()
-        .map(|l| l.no_newline = true)
-        .ok_or_else(|| err(line, "`\\ No newline` marker before any line"))
+    body.last_mut().map(|l| l.no_newline = true).ok_or_else(|| err(line, "`\\ No newline` marker before any line"))
 }
 
 fn parse_range(s: &str) -> Option<(usize, usize)> {
@@ -282,7 +253,10 @@ diff -urN -p a/x.h b/x.h
         let p = parse_patch(DIFF_N.as_bytes()).unwrap();
         let mut out = Vec::new();
         p.files[0].write_hunks(&p.files[0].hunks, &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), "--- a/arch/arm/x.h\n+++ b/arch/arm/x.h\n@@ -1,3 +1,3 @@ intro\n one\n-two\n+2\n three\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "--- a/arch/arm/x.h\n+++ b/arch/arm/x.h\n@@ -1,3 +1,3 @@ intro\n one\n-two\n+2\n three\n"
+        );
     }
 
     #[test]
@@ -291,8 +265,7 @@ diff -urN -p a/x.h b/x.h
         assert!(e.to_string().contains("not a unified diff"), "{e}");
         let e = parse_patch(b"--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n").unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
-        let e = parse_patch(b"--- a/../etc/passwd\n+++ b/../etc/passwd\n@@ -1 +1 @@\n-a\n+b\n")
-            .unwrap_err();
+        let e = parse_patch(b"--- a/../etc/passwd\n+++ b/../etc/passwd\n@@ -1 +1 @@\n-a\n+b\n").unwrap_err();
         assert!(e.to_string().contains("unsafe path"), "{e}");
     }
 }

@@ -59,4 +59,3 @@ proptest! {
         prop_assert_eq!(got, Applied::Content(after.clone()));
     }
 }
-

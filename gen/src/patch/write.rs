@@ -50,8 +50,12 @@ pub fn write_hunks(old: &[u8], new: &[u8], out: &mut Vec<u8>) {
         let start = |first: usize, len: usize| if len == 0 { first } else { first + 1 };
         let (old_first, new_first) = (group[0].old_range().start, group[0].new_range().start);
         out.extend_from_slice(
-            format!("@@ -{} +{} @@\n", range(start(old_first, old_len), old_len), range(start(new_first, new_len), new_len))
-                .as_bytes(),
+            format!(
+                "@@ -{} +{} @@\n",
+                range(start(old_first, old_len), old_len),
+                range(start(new_first, new_len), new_len)
+            )
+            .as_bytes(),
         );
         out.extend_from_slice(&body);
     }

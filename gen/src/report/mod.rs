@@ -23,12 +23,11 @@ pub struct HookEntry {
 /// generated port, and for the golden port's hooks.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelEntry {
-    /// `proved`, `counterexample` or `unmodelled`.
-    pub status: String,
+    pub status: crate::verify::Status,
     /// States explored and bounds, or what was not modelled.
     pub detail: String,
     pub trace: Option<String>,
-    pub golden_status: Option<String>,
+    pub golden_status: Option<crate::verify::Status>,
     pub golden_detail: Option<String>,
     pub golden_trace: Option<String>,
 }

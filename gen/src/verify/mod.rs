@@ -18,12 +18,33 @@ use crate::port::Port;
 
 pub use c_hooks::{effects_of, find_hooks, hook_definition_ranges, FoundHook};
 
+/// What the model says of a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every property holds within the bounds.
+    Proved,
+    /// A property breaks; the verdict carries the shortest trace.
+    Counterexample,
+    /// The hooks' C cannot be read as effects; nothing was checked.
+    Unmodelled,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Proved => "proved",
+            Status::Counterexample => "counterexample",
+            Status::Unmodelled => "unmodelled",
+        })
+    }
+}
+
 /// The outcome for one arch.
 #[derive(Clone, Debug, Serialize)]
 pub struct ArchVerdict {
     pub arch: Arch,
-    /// `proved`, `counterexample` or `unmodelled`.
-    pub status: &'static str,
+    pub status: Status,
     pub states: usize,
     pub bounds: String,
     /// The property broken, for a counterexample.
@@ -39,7 +60,7 @@ pub struct ArchVerdict {
 
 impl ArchVerdict {
     pub fn is_proved(&self) -> bool {
-        self.status == "proved"
+        self.status == Status::Proved
     }
 }
 
@@ -152,7 +173,7 @@ pub fn check(arch: Arch, port: &PortSpec, variant: Variant) -> Result<ArchVerdic
         if let model::Verdict::Counterexample { property, trace, .. } = verdict {
             return Ok(ArchVerdict {
                 arch,
-                status: "counterexample",
+                status: Status::Counterexample,
                 states,
                 bounds: shown.join(" | "),
                 property: Some(property.to_string()),
@@ -163,7 +184,7 @@ pub fn check(arch: Arch, port: &PortSpec, variant: Variant) -> Result<ArchVerdic
     }
     Ok(ArchVerdict {
         arch,
-        status: "proved",
+        status: Status::Proved,
         states,
         bounds: shown.join(" | "),
         property: None,
@@ -176,7 +197,7 @@ pub fn check(arch: Arch, port: &PortSpec, variant: Variant) -> Result<ArchVerdic
 pub fn unmodelled(arch: Arch, what: Vec<String>) -> ArchVerdict {
     ArchVerdict {
         arch,
-        status: "unmodelled",
+        status: Status::Unmodelled,
         states: 0,
         bounds: String::new(),
         property: None,
