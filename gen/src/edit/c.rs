@@ -53,19 +53,23 @@ fn walk<'a>(tree: &'a Tree, mut visit: impl FnMut(Node<'a>)) {
     }
 }
 
-/// Byte range of the definition of function `name`.
-pub fn function(text: &[u8], name: &str) -> Option<Range<usize>> {
-    let tree = parse(text);
+/// The first definition of function `name`.
+fn function_node<'a>(tree: &'a Tree, text: &[u8], name: &str) -> Option<Node<'a>> {
     let mut found = None;
-    walk(&tree, |n| {
-        if found.is_none() && n.kind() == "function_definition" {
-            let d = n.child_by_field_name("declarator");
-            if d.and_then(|d| declarator_name(d, text)) == Some(name) {
-                found = Some(n.byte_range());
-            }
+    walk(tree, |n| {
+        if found.is_none()
+            && n.kind() == "function_definition"
+            && n.child_by_field_name("declarator").and_then(|d| declarator_name(d, text)) == Some(name)
+        {
+            found = Some(n);
         }
     });
     found
+}
+
+/// Byte range of the definition of function `name`.
+pub fn function(text: &[u8], name: &str) -> Option<Range<usize>> {
+    function_node(&parse(text), text, name).map(|n| n.byte_range())
 }
 
 /// Every function definition: its name and the names of the functions
@@ -175,21 +179,12 @@ pub fn statements_mentioning(text: &[u8], name: &str) -> Vec<Range<usize>> {
 /// `function` that mentions the identifier `name`.
 pub fn body_statement_mentioning(text: &[u8], function: &str, name: &str) -> Option<Range<usize>> {
     let tree = parse(text);
-    let mut found = None;
-    walk(&tree, |n| {
-        if found.is_some() || n.kind() != "function_definition" {
-            return;
-        }
-        if n.child_by_field_name("declarator").and_then(|d| declarator_name(d, text)) != Some(function) {
-            return;
-        }
-        let Some(body) = n.child_by_field_name("body") else { return };
-        let mut c = body.walk();
-        found = body
-            .named_children(&mut c)
-            .find(|s| s.kind().ends_with("_statement") && mentions(*s, text, name))
-            .map(|s| s.byte_range());
-    });
+    let body = function_node(&tree, text, function)?.child_by_field_name("body")?;
+    let mut c = body.walk();
+    let found = body
+        .named_children(&mut c)
+        .find(|s| s.kind().ends_with("_statement") && mentions(*s, text, name))
+        .map(|s| s.byte_range());
     found
 }
 
@@ -216,23 +211,14 @@ fn mentions(n: Node, text: &[u8], name: &str) -> bool {
 /// `inline`, ...) of the definition of function `name`.
 pub fn function_specifier(text: &[u8], name: &str, keyword: &str) -> Option<Range<usize>> {
     let tree = parse(text);
-    let mut found = None;
-    walk(&tree, |n| {
-        if found.is_some() || n.kind() != "function_definition" {
-            return;
-        }
-        if n.child_by_field_name("declarator").and_then(|d| declarator_name(d, text)) != Some(name) {
-            return;
-        }
-        let mut c = n.walk();
-        found = n
-            .children(&mut c)
-            .find(|k| {
-                matches!(k.kind(), "storage_class_specifier" | "type_qualifier")
-                    && k.utf8_text(text).ok() == Some(keyword)
-            })
-            .map(|k| k.byte_range());
-    });
+    let f = function_node(&tree, text, name)?;
+    let mut c = f.walk();
+    let found = f
+        .children(&mut c)
+        .find(|k| {
+            matches!(k.kind(), "storage_class_specifier" | "type_qualifier") && k.utf8_text(text).ok() == Some(keyword)
+        })
+        .map(|k| k.byte_range());
     found
 }
 
