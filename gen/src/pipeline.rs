@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::arch::Arch;
 use crate::descriptor::{self, ArchSpec};
@@ -34,11 +34,13 @@ pub fn port_arch(arch: Arch, tree: &Path, templates: &Path) -> Result<Ported> {
     let inputs = port::read_inputs(tree, &spec)?;
     let port = port::port(&spec, &tpl, &inputs)?;
     let model = verify::generated_port(&spec, &port)?;
-    let arch_text = arch_text(&spec, templates);
+    let arch_text = arch_text(&spec, templates)?;
     Ok(Ported { spec, port, model, arch_text })
 }
 
-fn arch_text(spec: &ArchSpec, templates: &Path) -> Vec<String> {
+/// The arch-specific lines (hook C text and the arch's own templates;
+/// shared templates are generic), whitespace-folded.
+fn arch_text(spec: &ArchSpec, templates: &Path) -> Result<Vec<String>> {
     let fold = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut lines: Vec<String> = spec
         .descriptor
@@ -46,15 +48,15 @@ fn arch_text(spec: &ArchSpec, templates: &Path) -> Vec<String> {
         .values()
         .flat_map(|h| h.c.iter().chain(&h.prototype).flat_map(|c| c.lines().map(fold)).collect::<Vec<_>>())
         .collect();
-    if let Ok(entries) = std::fs::read_dir(templates.join(spec.arch.name())) {
-        for e in entries.filter_map(|e| e.ok()) {
-            if e.path().extension().is_some_and(|x| x == "tera") {
-                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                lines.extend(text.lines().map(fold));
-            }
+    let dir = templates.join(spec.arch.name());
+    for e in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = e?.path();
+        if path.extension().is_some_and(|x| x == "tera") {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            lines.extend(text.lines().map(fold));
         }
     }
-    lines
+    Ok(lines)
 }
 
 /// Evidence that `tree` already has the arch's port: every Kconfig
