@@ -20,7 +20,7 @@ pub(super) fn replace_doc_paragraphs(
         return Err(format!("`{function}` has no comment right above it"));
     }
     let lines = text::line_ranges(t);
-    let line = |i: usize| String::from_utf8_lossy(&text::content(t, &lines[i])).into_owned();
+    let line = |i: usize| text::line_str(t, &lines[i]);
     let close = body_first - 1;
     let from = (comment_first..close)
         .find(|&i| line(i).contains(from_mentioning))

@@ -32,7 +32,7 @@ pub(super) fn from_is_to(header: &str, to: Option<&str>) -> bool {
 pub(super) fn include_line(t: &[u8], header: &str) -> Option<usize> {
     let want = format!("<{header}>");
     text::line_ranges(t).iter().position(|l| {
-        let c = String::from_utf8_lossy(&text::content(t, l)).into_owned();
+        let c = text::line_str(t, l);
         let c = c.trim();
         c.starts_with("#include") && c.trim_start_matches("#include").trim() == want
     })

@@ -1,10 +1,6 @@
 //! Edits to Kconfig and Makefiles.
 
-use super::text;
-
-fn line_str(t: &[u8], l: &std::ops::Range<usize>) -> String {
-    String::from_utf8_lossy(&text::content(t, l)).into_owned()
-}
+use super::text::{self, line_str};
 
 /// Adds `select SYMBOL` to the entry `config CONFIG`: after its
 /// `depends on`/`select` lines (in sorted position when the selects are

@@ -27,18 +27,7 @@ pub(super) fn definition_span(t: &[u8], name: &str) -> Option<(usize, usize, usi
 
 /// The lines of `#define NAME` and its continuation lines.
 pub(super) fn define_lines(t: &[u8], name: &str) -> Option<(usize, usize)> {
-    let lines = text::line_ranges(t);
-    let first = lines.iter().position(|l| {
-        let c = String::from_utf8_lossy(&text::content(t, l)).into_owned();
-        let rest = c.trim_start().strip_prefix("#define").map(str::trim_start).unwrap_or("");
-        rest.starts_with(name)
-            && rest[name.len()..].chars().next().is_none_or(|ch| !(ch.is_alphanumeric() || ch == '_'))
-    })?;
-    let mut last = first;
-    while last + 1 < lines.len() && text::content(t, &lines[last]).ends_with(b"\\") {
-        last += 1;
-    }
-    Some((first, last))
+    text::defines(t, |n| n == name).into_iter().next()
 }
 
 pub(super) fn insert(t: &mut Vec<u8>, at: &Anchor, rendered: &str) -> Result<(), String> {
@@ -62,7 +51,7 @@ pub(super) fn insert(t: &mut Vec<u8>, at: &Anchor, rendered: &str) -> Result<(),
         (None, None, true) => {
             let last_endif = lines
                 .iter()
-                .rposition(|l| String::from_utf8_lossy(&text::content(t, l)).trim().starts_with("#endif"))
+                .rposition(|l| text::line_str(t, l).trim().starts_with("#endif"))
                 .ok_or("anchor: the file has no closing #endif")?;
             let mut ins = Vec::new();
             if last_endif > 0 && !text::is_blank(t, &lines[last_endif - 1]) {

@@ -11,13 +11,10 @@ pub(super) fn node_lines(t: &[u8], range: &std::ops::Range<usize>, with_comment:
     let lines = text::line_ranges(t);
     let mut first = text::line_of(&lines, range.start);
     let last = text::line_of(&lines, range.end.saturating_sub(1));
-    if with_comment
-        && first > 0
-        && String::from_utf8_lossy(&text::content(t, &lines[first - 1])).trim_end().ends_with("*/")
-    {
+    if with_comment && first > 0 && text::line_str(t, &lines[first - 1]).trim_end().ends_with("*/") {
         let mut i = first - 1;
         loop {
-            let c = String::from_utf8_lossy(&text::content(t, &lines[i])).into_owned();
+            let c = text::line_str(t, &lines[i]);
             if c.trim_start().starts_with("/*") {
                 first = i;
                 break;
@@ -38,7 +35,7 @@ pub(super) fn remove_export(t: &mut Vec<u8>, name: &str) {
     loop {
         let lines = text::line_ranges(t);
         let found = lines.iter().position(|l| {
-            let c = String::from_utf8_lossy(&text::content(t, l)).into_owned();
+            let c = text::line_str(t, l);
             let c = c.trim();
             (c.starts_with("EXPORT_SYMBOL(") || c.starts_with("EXPORT_SYMBOL_GPL("))
                 && c.contains(&format!("({name});"))
@@ -111,7 +108,7 @@ pub(super) fn remove_statements(t: &mut Vec<u8>, name: &str) -> Result<(), Strin
 /// it, and the blank line it leaves.
 pub(super) fn prune_empty_conditional(t: &mut Vec<u8>, at: usize) {
     let lines = text::line_ranges(t);
-    let text_of = |i: usize| String::from_utf8_lossy(&text::content(t, &lines[i])).trim().to_string();
+    let text_of = |i: usize| text::line_str(t, &lines[i]).trim().to_string();
     if lines.is_empty() {
         return;
     }
@@ -143,7 +140,7 @@ pub(super) fn first_code_line(t: &[u8]) -> Option<usize> {
     let lines = text::line_ranges(t);
     let mut in_comment = false;
     for (i, l) in lines.iter().enumerate() {
-        let c = String::from_utf8_lossy(&text::content(t, l)).trim().to_string();
+        let c = text::line_str(t, l).trim().to_string();
         if in_comment {
             in_comment = !c.contains("*/");
             continue;

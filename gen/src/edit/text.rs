@@ -28,6 +28,36 @@ pub fn content(text: &[u8], line: &Range<usize>) -> Vec<u8> {
     l.strip_suffix(b"\r").unwrap_or(l).to_vec()
 }
 
+/// A line's content as text (invalid UTF-8 replaced), for matching.
+pub fn line_str(text: &[u8], line: &Range<usize>) -> String {
+    String::from_utf8_lossy(&content(text, line)).into_owned()
+}
+
+/// Every `#define NAME` whose NAME satisfies `wanted`, as the lines
+/// `first..=last` it spans with its continuation lines.
+pub fn defines(text: &[u8], wanted: impl Fn(&str) -> bool) -> Vec<(usize, usize)> {
+    let lines = line_ranges(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = line_str(text, &lines[i]);
+        let rest = line.trim_start().strip_prefix('#').map(str::trim_start).and_then(|d| d.strip_prefix("define"));
+        let name: String = rest
+            .filter(|r| r.starts_with(char::is_whitespace))
+            .map(|r| r.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect())
+            .unwrap_or_default();
+        if !name.is_empty() && wanted(&name) {
+            let first = i;
+            while i + 1 < lines.len() && content(text, &lines[i]).ends_with(b"\\") {
+                i += 1;
+            }
+            out.push((first, i));
+        }
+        i += 1;
+    }
+    out
+}
+
 pub fn is_blank(text: &[u8], line: &Range<usize>) -> bool {
     text[line.clone()].iter().all(|b| b.is_ascii_whitespace())
 }

@@ -74,20 +74,10 @@ pub fn find_hooks(header: &[u8]) -> Vec<FoundHook> {
 /// function named `arch_kmap_local_*`.
 pub fn hook_definition_ranges(text: &[u8]) -> Vec<std::ops::Range<usize>> {
     let lines = crate::edit::text::line_ranges(text);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = String::from_utf8_lossy(&text[lines[i].clone()]).into_owned();
-        let define = line.trim_start().strip_prefix('#').map(str::trim_start).and_then(|d| d.strip_prefix("define"));
-        if define.is_some_and(|rest| rest.trim_start().starts_with("arch_kmap_local_")) {
-            let first = i;
-            while i + 1 < lines.len() && crate::edit::text::content(text, &lines[i]).ends_with(b"\\") {
-                i += 1;
-            }
-            out.push(lines[first].start..lines[i].end);
-        }
-        i += 1;
-    }
+    let mut out: Vec<std::ops::Range<usize>> = crate::edit::text::defines(text, |n| n.starts_with("arch_kmap_local_"))
+        .into_iter()
+        .map(|(first, last)| lines[first].start..lines[last].end)
+        .collect();
     for hook in Hook::ALL {
         out.extend(crate::edit::c::function(text, hook.c_name()));
     }
