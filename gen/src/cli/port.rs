@@ -42,7 +42,7 @@ pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, pr
     }
     match global.format {
         Format::Json => print_json(&serde_json::json!({
-            "out": std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf()),
+            "out": super::absolute(out),
             "arches": written.iter().map(|p| serde_json::json!({
                 "arch": p.arch,
                 "files": p.files.iter().map(|f| serde_json::json!({
@@ -79,8 +79,7 @@ pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, pr
 
 /// Output must not land inside the input tree.
 pub(super) fn refuse_inside(out: &Path, tree: &Path) -> Result<()> {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (o, t) = (abs(out), abs(tree));
+    let (o, t) = (super::absolute(out), super::absolute(tree));
     if o.starts_with(&t) {
         anyhow::bail!(
             "--out {} is inside the input tree {}; archport never writes into the tree",

@@ -26,27 +26,36 @@ pub fn run(arches: &[Arch], data: &DataArgs, html: &Path, global: &GlobalArgs, p
     for &arch in arches {
         let step = progress.step(format!("reviewing {arch}"));
         let p = pipeline::port_arch(arch, &tree, &templates)?;
-        let review = pipeline::review(&p, &tree, &golden)?;
-        let patch = String::from_utf8_lossy(&crate::patch::unified_diff(&p.port)).into_owned();
-        let model = model_entry(&p, &golden)?;
-        entries.push(ArchEntry { review, hooks: hook_entries(&p.spec), model: Some(model), patch: Some(patch) });
+        entries.push(arch_entry(&p, &tree, &golden)?);
         drop(step);
     }
     let page = report::render(&version, &entries)?;
     crate::output::write_atomic(html, page.as_bytes())?;
     match global.format {
         super::Format::Json => super::print_json(&serde_json::json!({
-            "html": std::path::absolute(html).unwrap_or_else(|_| html.to_path_buf()),
+            "html": super::absolute(html),
             "arches": entries.iter().map(|e| serde_json::json!({
                 "arch": e.review.arch,
                 "verdict": e.review.verdict,
-                "model": e.model.as_ref().map(|m| m.status),
+                "model": e.model.status,
             })).collect::<Vec<_>>(),
         }))?,
         super::Format::Text if !global.quiet => println!("wrote {} ({} arches)", html.display(), entries.len()),
         super::Format::Text => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Everything the report shows about one ported arch: its review
+/// against the golden tree, its hooks, the model's verdicts, and its
+/// diff (which `run` replaces with the series' patch).
+pub fn arch_entry(p: &pipeline::Ported, tree: &Path, golden: &Path) -> Result<ArchEntry> {
+    Ok(ArchEntry {
+        review: pipeline::review(p, tree, golden)?,
+        hooks: hook_entries(&p.spec),
+        model: model_entry(p, golden)?,
+        patch: String::from_utf8_lossy(&crate::patch::unified_diff(&p.port)).into_owned(),
+    })
 }
 
 /// The model's verdicts on the generated port and on the golden hooks.
@@ -68,8 +77,8 @@ pub fn model_entry(p: &pipeline::Ported, golden: &Path) -> Result<ModelEntry> {
         status: ours.status,
         detail: detail(&ours),
         trace: ours.trace.clone(),
-        golden_status: Some(theirs.status),
-        golden_detail: Some(detail(&theirs)),
+        golden_status: theirs.status,
+        golden_detail: detail(&theirs),
         golden_trace: theirs.trace.clone(),
     })
 }

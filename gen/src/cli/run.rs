@@ -3,10 +3,10 @@
 //! them with the model, write the patch series and the HTML report, and
 //! print one table.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
@@ -15,7 +15,7 @@ use super::{print_json, DataArgs, Format, GlobalArgs};
 use crate::arch::Arch;
 use crate::fidelity::Verdict;
 use crate::progress::Progress;
-use crate::report::{self, ArchEntry};
+use crate::report;
 use crate::{outdir, pipeline};
 
 #[derive(Args, Debug)]
@@ -55,23 +55,16 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
         let step = progress.step(format!("{arch}: port, compare with golden, model check"));
         let p = pipeline::port_arch(arch, &tree, &templates)?;
         outdir::write(&ports_dir, &p.port)?;
-        let review = pipeline::review(&p, &tree, &golden)?;
-        let model = super::report::model_entry(&p, &golden)?;
-        let patch = String::from_utf8_lossy(&crate::patch::unified_diff(&p.port)).into_owned();
+        let entry = super::report::arch_entry(&p, &tree, &golden)?;
         rows.push(Row {
             arch,
-            files: review.files.len(),
-            verdict: review.verdict,
-            template_lines: review.template_lines,
-            model: model.status,
+            files: entry.review.files.len(),
+            verdict: entry.review.verdict,
+            template_lines: entry.review.template_lines,
+            model: entry.model.status,
             patch: None,
         });
-        entries.push(ArchEntry {
-            review,
-            hooks: super::report::hook_entries(&p.spec),
-            model: Some(model),
-            patch: Some(patch),
-        });
+        entries.push(entry);
         drop(step);
     }
 
@@ -98,7 +91,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
                 }
                 if let Some(e) = entries.iter_mut().find(|e| e.review.arch == p.arch) {
                     let path = series_args.out.join(&p.file);
-                    e.patch = std::fs::read_to_string(&path).ok().or(e.patch.take());
+                    e.patch = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
                 }
             }
             None
@@ -109,15 +102,14 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
     crate::output::write_atomic(&html, report::render(&version, &entries)?.as_bytes())?;
 
     let ok = rows.iter().all(|r| r.verdict != Verdict::Differs && r.model == crate::verify::Status::Proved);
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "version": version,
             "arches": rows,
-            "ports": abs(&ports_dir),
-            "series": series_note.is_none().then(|| abs(&series_args.out)),
+            "ports": super::absolute(&ports_dir),
+            "series": series_note.is_none().then(|| super::absolute(&series_args.out)),
             "series_note": series_note,
-            "report": abs(&html),
+            "report": super::absolute(&html),
             "ok": ok,
         }))?,
         Format::Text => {
@@ -138,12 +130,12 @@ pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<Ex
                 );
             }
             println!();
-            println!("ported files   {}", abs(&ports_dir).display());
+            println!("ported files   {}", super::absolute(&ports_dir).display());
             match &series_note {
-                None => println!("patch series   {}", abs(&series_args.out).display()),
+                None => println!("patch series   {}", super::absolute(&series_args.out).display()),
                 Some(note) => println!("patch series   {note}"),
             }
-            println!("report         {}", abs(&html).display());
+            println!("report         {}", super::absolute(&html).display());
             if !ok {
                 println!("\na check failed: see `archport diff` and `archport verify` for the details");
             }

@@ -293,7 +293,7 @@ fn write_series(dir: &Path, files: &[SeriesFile]) -> Result<()> {
 fn report(dir: &Path, tree: Option<String>, group: &[ArchPatch], files: &[SeriesFile]) -> SeriesReport {
     let all = recipients::union(group.iter().map(|p| &p.recipients).collect::<Vec<&Recipients>>());
     SeriesReport {
-        dir: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
+        dir: super::absolute(dir),
         tree,
         cover: files[0].name.clone(),
         to: all.to,

@@ -19,16 +19,16 @@ pub struct HookEntry {
     pub c: String,
 }
 
-/// The model's verdict for one arch, when it was checked: for the
-/// generated port, and for the golden port's hooks.
+/// The model's verdicts for one arch: on the generated port, and on the
+/// golden port's hooks.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelEntry {
     pub status: crate::verify::Status,
     /// States explored and bounds, or what was not modelled.
     pub detail: String,
     pub trace: Option<String>,
-    pub golden_status: Option<crate::verify::Status>,
-    pub golden_detail: Option<String>,
+    pub golden_status: crate::verify::Status,
+    pub golden_detail: String,
     pub golden_trace: Option<String>,
 }
 
@@ -37,8 +37,8 @@ pub struct ModelEntry {
 pub struct ArchEntry {
     pub review: ArchReview,
     pub hooks: Vec<HookEntry>,
-    pub model: Option<ModelEntry>,
-    pub patch: Option<String>,
+    pub model: ModelEntry,
+    pub patch: String,
 }
 
 #[derive(Serialize)]
@@ -58,10 +58,10 @@ struct ArchView<'a> {
     files: usize,
     template_lines: usize,
     generic_share: String,
-    model: Option<&'a ModelEntry>,
+    model: &'a ModelEntry,
     hooks: &'a [HookEntry],
     differing: Vec<FileView>,
-    patch: Option<&'a str>,
+    patch: &'a str,
 }
 
 const TEMPLATE: &str = include_str!("report.html.tera");
@@ -106,9 +106,9 @@ fn view(a: &ArchEntry) -> ArchView<'_> {
         files: r.files.len(),
         template_lines: r.template_lines,
         generic_share: share,
-        model: a.model.as_ref(),
+        model: &a.model,
         hooks: &a.hooks,
         differing,
-        patch: a.patch.as_deref(),
+        patch: &a.patch,
     }
 }
