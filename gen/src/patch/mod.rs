@@ -14,7 +14,7 @@ mod proptests;
 
 pub use apply::{apply_hunks, Applied, ApplyError};
 pub use parse::{parse_patch, ParseError};
-pub use write::{file_diff, unified_diff};
+pub use write::{file_diff, unified_diff, write_hunks};
 
 /// A whole patch: one entry per file it touches, in patch order.
 #[derive(Clone, Debug, PartialEq, Eq)]

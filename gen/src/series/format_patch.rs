@@ -83,14 +83,13 @@ impl FileDiff {
 /// with git's extended headers and hunk headers that name the enclosing
 /// function as git's `diff=cpp` (C files) or default funcname rule does.
 pub fn file_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>, mode: u32) -> Option<FileDiff> {
-    let unified = crate::patch::file_diff(path, before, after);
-    if unified.is_empty() {
+    if before == after {
         return None;
     }
-    // Only the hunks are taken: the headers are written here, with the
-    // `index` line and the file's real mode.
-    let hunks_at = unified.windows(4).position(|w| w == b"\n@@ ").map_or(unified.len(), |i| i + 1);
-    let hunks = &unified[hunks_at..];
+    // The hunks are the project's diff; the headers are git's, written
+    // here with the `index` line and the file's real mode.
+    let mut hunks = Vec::new();
+    crate::patch::write_hunks(before.unwrap_or_default(), after.unwrap_or_default(), &mut hunks);
     let change = match (before, after) {
         (None, _) => FileChange::Created,
         (_, None) => FileChange::Deleted,
