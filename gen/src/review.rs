@@ -31,10 +31,14 @@ pub struct ArchReview {
     #[serde(skip)]
     pub diffs: BTreeMap<String, String>,
     /// Both sides of the files that are not identical, for side-by-side
-    /// views: (generated, golden); `None` is a deleted file.
+    /// views.
     #[serde(skip)]
-    pub sides: BTreeMap<String, (Option<Vec<u8>>, Option<Vec<u8>>)>,
+    pub sides: BTreeMap<String, Sides>,
 }
+
+/// A file as generated and as in the golden tree; `None` is a deleted
+/// file.
+pub type Sides = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Files under `arch/<arch>/` whose content differs between the trees.
 pub fn changed_files(tree: &Path, golden: &Path, arch: Arch) -> Result<Vec<String>> {

@@ -143,7 +143,7 @@ fn attributed_prototype(n: Node, text: &[u8], name: &str) -> Option<Range<usize>
             }
         }
     }
-    let Some(((f, _), specifiers)) = children.split_last() else { return None };
+    let ((f, _), specifiers) = children.split_last()?;
     let types = specifiers.iter().filter(|(_, field)| *field == Some("type")).count();
     let only_specifiers = specifiers
         .iter()

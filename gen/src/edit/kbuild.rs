@@ -2,37 +2,43 @@
 
 use super::text::{self, line_str};
 
+/// The entry `config CONFIG` (or `menuconfig`): its head line and its
+/// property lines (indented, up to `help` or the entry's end) with their
+/// line numbers.
+fn entry(t: &[u8], config: &str) -> Option<(usize, Vec<(usize, String)>)> {
+    let lines = text::line_ranges(t);
+    let head = lines.iter().position(|l| {
+        let s = line_str(t, l);
+        let mut w = s.split_whitespace();
+        matches!(w.next(), Some("config") | Some("menuconfig")) && w.next() == Some(config) && w.next().is_none()
+    })?;
+    let props = lines
+        .iter()
+        .enumerate()
+        .skip(head + 1)
+        .map(|(i, l)| (i, line_str(t, l)))
+        .take_while(|(_, s)| {
+            let key = s.split_whitespace().next().unwrap_or("");
+            !s.trim().is_empty() && s.starts_with(char::is_whitespace) && key != "help" && key != "---help---"
+        })
+        .collect();
+    Some((head, props))
+}
+
+fn is_select_of(line: &str, symbol: &str) -> bool {
+    line.split_whitespace().collect::<Vec<_>>() == ["select", symbol]
+}
+
 /// Adds `select SYMBOL` to the entry `config CONFIG`: after its
 /// `depends on`/`select` lines (in sorted position when the selects are
 /// sorted), before `default`/`help`, with the entry's indentation.
 pub fn kconfig_select(t: &mut Vec<u8>, config: &str, symbol: &str) -> Result<(), String> {
-    let lines = text::line_ranges(t);
-    let head = lines
-        .iter()
-        .position(|l| {
-            let s = line_str(t, l);
-            let mut w = s.split_whitespace();
-            matches!(w.next(), Some("config") | Some("menuconfig")) && w.next() == Some(config) && w.next().is_none()
-        })
-        .ok_or_else(|| format!("no `config {config}` entry"))?;
-    // The entry's property lines: indented, up to `help` or the entry's end.
-    let mut props = Vec::new();
-    for i in head + 1..lines.len() {
-        let s = line_str(t, &lines[i]);
-        if s.trim().is_empty() || !s.starts_with(char::is_whitespace) {
-            break;
-        }
-        let key = s.split_whitespace().next().unwrap_or("");
-        if key == "help" || key == "---help---" {
-            break;
-        }
-        props.push((i, s));
-    }
+    let (head, props) = entry(t, config).ok_or_else(|| format!("no `config {config}` entry"))?;
     let Some((_, first)) = props.first() else {
         return Err(format!("`config {config}` has no properties to place `select {symbol}` among"));
     };
     let indent: String = first.chars().take_while(|c| c.is_whitespace()).collect();
-    if props.iter().any(|(_, s)| s.split_whitespace().collect::<Vec<_>>() == ["select", symbol]) {
+    if props.iter().any(|(_, s)| is_select_of(s, symbol)) {
         return Err(format!("`config {config}` already selects {symbol}"));
     }
     let is = |s: &str, key: &str| s.trim_start().starts_with(key);
@@ -40,7 +46,7 @@ pub fn kconfig_select(t: &mut Vec<u8>, config: &str, symbol: &str) -> Result<(),
     let names: Vec<&str> = selects.iter().map(|(_, s)| s.split_whitespace().nth(1).unwrap_or("")).collect();
     let sorted = names.len() > 1 && names.windows(2).all(|w| w[0] <= w[1]);
     let after = if sorted {
-        selects.iter().take_while(|(_, s)| s.split_whitespace().nth(1).unwrap_or("") < symbol).last().map(|(i, _)| *i)
+        selects.iter().rev().find(|(_, s)| s.split_whitespace().nth(1).unwrap_or("") < symbol).map(|(i, _)| *i)
     } else {
         None
     };
@@ -51,7 +57,7 @@ pub fn kconfig_select(t: &mut Vec<u8>, config: &str, symbol: &str) -> Result<(),
                 is(s, "depends on") || is(s, "select ") || is(s, "bool") || is(s, "def_bool") || is(s, "tristate")
             })
             .map(|(i, _)| *i)
-            .last()
+            .next_back()
     });
     let after = after.unwrap_or(head);
     let nl = text::newline(t);
@@ -63,19 +69,7 @@ pub fn kconfig_select(t: &mut Vec<u8>, config: &str, symbol: &str) -> Result<(),
 
 /// Whether the entry `config CONFIG` already selects SYMBOL.
 pub fn kconfig_selects(t: &[u8], config: &str, symbol: &str) -> bool {
-    let lines = text::line_ranges(t);
-    let Some(head) = lines.iter().position(|l| {
-        let s = line_str(t, l);
-        let mut w = s.split_whitespace();
-        matches!(w.next(), Some("config") | Some("menuconfig")) && w.next() == Some(config) && w.next().is_none()
-    }) else {
-        return false;
-    };
-    lines[head + 1..]
-        .iter()
-        .map(|l| line_str(t, l))
-        .take_while(|s| s.starts_with(char::is_whitespace) && !s.trim().is_empty())
-        .any(|s| s.split_whitespace().collect::<Vec<_>>() == ["select", symbol])
+    entry(t, config).is_some_and(|(_, props)| props.iter().any(|(_, s)| is_select_of(s, symbol)))
 }
 
 /// Removes every Makefile line that builds `object` (as the line's only
