@@ -35,6 +35,43 @@ pub enum Verdict {
     Differs,
 }
 
+impl FileStatus {
+    /// The name used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileStatus::Identical => "identical",
+            FileStatus::Equivalent => "equivalent",
+            FileStatus::Differs => "differs",
+            FileStatus::Missing => "missing",
+            FileStatus::Extra => "extra",
+        }
+    }
+}
+
+impl Verdict {
+    /// The name used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Identical => "identical",
+            Verdict::Equivalent => "equivalent",
+            Verdict::Justified => "justified",
+            Verdict::Differs => "differs",
+        }
+    }
+}
+
+impl std::fmt::Display for FileStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct FileComparison {
     pub path: String,

@@ -9,7 +9,9 @@ use anyhow::{Context, Result};
 use crate::arch::Arch;
 use crate::descriptor::{self, ArchSpec};
 use crate::fidelity::{self, FileStatus};
+use crate::per_arch::{self, Outcome};
 use crate::port::{self, Port};
+use crate::progress::Progress;
 use crate::render::Templates;
 use crate::review::{self, ArchReview};
 use crate::verify;
@@ -57,6 +59,44 @@ fn arch_text(spec: &ArchSpec, templates: &Path) -> Result<Vec<String>> {
         }
     }
     Ok(lines)
+}
+
+/// What porting an arch gave: its port, or evidence that the tree has it already.
+pub enum Porting {
+    Ported(Box<Ported>),
+    Already { arch: Arch, evidence: String },
+}
+
+/// Ports each arch of `arches` from `tree`, skipping those the tree
+/// already has; failures stay with their arch.
+pub fn port_each(arches: &[Arch], tree: &Path, templates: &Path, progress: Progress) -> Outcome<Porting> {
+    per_arch::each(
+        arches,
+        progress,
+        |a| format!("port {a}"),
+        |arch| {
+            Ok(match already_ported(arch, tree, templates)? {
+                Some(evidence) => Porting::Already { arch, evidence },
+                None => Porting::Ported(Box::new(port_arch(arch, tree, templates)?)),
+            })
+        },
+    )
+}
+
+impl Outcome<Porting> {
+    /// The arches ported; one the tree already has is a failure, for `why`.
+    pub fn unported_only(self, why: &str) -> Outcome<Ported> {
+        let mut out = Outcome { done: Vec::new(), failed: self.failed };
+        for porting in self.done {
+            match porting {
+                Porting::Ported(p) => out.done.push(*p),
+                Porting::Already { arch, evidence } => out
+                    .failed
+                    .push(per_arch::Failure { arch, error: anyhow::anyhow!("already ported ({evidence}); {why}") }),
+            }
+        }
+        out
+    }
 }
 
 /// Evidence that `tree` already has the arch's port: every Kconfig

@@ -1,6 +1,6 @@
 //! `archport run`: the README's main command, end to end.
 
-use crate::support::{archport, assert_status, stdout};
+use crate::support::{archport, assert_status, edit, read_tree, stderr, stdout, templates_copy};
 
 #[test]
 fn run_writes_ports_series_and_report_and_prints_one_table() {
@@ -38,4 +38,24 @@ fn run_writes_ports_series_and_report_and_prints_one_table() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(json["ok"], true);
     assert_eq!(json["arches"].as_array().unwrap().len(), 10);
+
+    // A run that fails for one arch changes nothing in OUT: no new ports
+    // beside the old series and report.
+    let before = read_tree(out.path());
+    let tpl = templates_copy();
+    edit(&tpl.path().join("x86/port.toml"), "name = \"kmap_atomic_pfn\"", "name = \"no_such_function\"");
+    let o = archport(&[
+        "run",
+        "--quiet",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--templates",
+        tpl.path().to_str().unwrap(),
+        "--signoff",
+        "Someone Else <else@example.org>",
+    ]);
+    assert_status(&o, 2);
+    assert!(stderr(&o).contains("x86: arch/x86/"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing is written"), "{}", stderr(&o));
+    assert_eq!(read_tree(out.path()), before, "OUT is as the last whole run left it");
 }

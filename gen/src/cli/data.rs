@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::kernel::{self, KernelCache};
+use crate::output::Inputs;
 use crate::patch::{parse_patch, Patch};
 use crate::progress::Progress;
 
@@ -68,6 +69,19 @@ impl DataArgs {
             (Some(_), Some(_)) => "user trees".to_string(),
             _ => self.kernel(progress)?.version,
         })
+    }
+
+    /// The folders a command reads and never writes: the trees, the
+    /// templates and the kernel cache.
+    pub fn inputs(&self, tree: &Path, golden: &Path) -> Result<Inputs> {
+        let mut inputs = Inputs::default()
+            .add("the input tree", tree)?
+            .add("the golden tree", golden)?
+            .add("the templates folder", &self.templates())?;
+        if let Ok(cache) = kernel::cache_root(self.cache.as_deref()) {
+            inputs = inputs.add("the kernel cache", &cache)?;
+        }
+        Ok(inputs)
     }
 
     /// The arch-templates folder.

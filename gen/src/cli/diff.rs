@@ -1,17 +1,51 @@
 //! `archport diff` and `archport check`: compare generated ports with
 //! the golden ports.
 
+use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::Args;
 use serde::Serialize;
 
-use super::{print_json, DataArgs, Format, GlobalArgs};
-use crate::arch::Arch;
+use super::{emit, exit_status, print_json, ArchArgs, DataArgs, ForceArg, Format, GlobalArgs};
 use crate::fidelity::{FileStatus, Verdict};
+use crate::per_arch::{self, Failure};
 use crate::pipeline;
-use crate::progress::Progress;
 use crate::review::ArchReview;
+
+pub const AFTER_HELP: &str = "Examples:\n  archport diff --arch sparc\n  archport diff --format json | jq .summary\n\n\
+Verdicts: identical (byte for byte), equivalent (same code, comments and whitespace aside), \
+justified (differs where the golden port is provably wrong), differs. Exit 1 when any arch differs.";
+
+pub const CHECK_AFTER_HELP: &str = "Examples:\n  archport check --quiet || echo 'a port drifted from its golden'\n  \
+archport check --golden-dir ci/golden            # compare with your blessed copy\n  \
+archport check --golden-dir ci/golden --bless    # show the changes, then accept them";
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub arches: ArchArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub arches: ArchArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Compare with the generated output blessed into DIR (same layout as `port --out`).
+    #[arg(long, value_name = "DIR")]
+    pub golden_dir: Option<PathBuf>,
+    /// Write the current output into --golden-dir after showing what changes.
+    #[arg(long, requires = "golden_dir")]
+    pub bless: bool,
+    #[command(flatten)]
+    pub force: ForceArg,
+}
 
 #[derive(Serialize, Default)]
 struct Summary {
@@ -22,22 +56,19 @@ struct Summary {
 }
 
 /// Ports and reviews every arch; an arch whose port fails is reported as
-/// an error line and counts as `differs`.
-fn reviews(arches: &[Arch], data: &DataArgs, progress: Progress) -> Result<(String, Vec<ArchReview>, Vec<String>)> {
-    let (tree, golden) = data.trees(progress)?;
-    let version = data.version(progress)?;
-    let templates = data.templates();
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for &arch in arches {
-        let step = progress.step(format!("porting and reviewing {arch}"));
-        match pipeline::port_arch(arch, &tree, &templates).and_then(|p| pipeline::review(&p, &tree, &golden)) {
-            Ok(r) => out.push(r),
-            Err(e) => errors.push(format!("{e:#}")),
-        }
-        drop(step);
-    }
-    Ok((version, out, errors))
+/// an error and counts as `differs`.
+fn reviews(args: &DiffArgs, global: &GlobalArgs) -> Result<(String, Vec<ArchReview>, Vec<Failure>)> {
+    let progress = global.progress();
+    let (tree, golden) = args.data.trees(progress)?;
+    let version = args.data.version(progress)?;
+    let templates = args.data.templates();
+    let outcome = per_arch::each(
+        &args.arches.selected(),
+        progress,
+        |a| format!("port and review {a}"),
+        |arch| pipeline::review(&pipeline::port_arch(arch, &tree, &templates)?, &tree, &golden),
+    );
+    Ok((version, outcome.done, outcome.failed))
 }
 
 fn summary(reviews: &[ArchReview], errors: usize) -> Summary {
@@ -53,36 +84,29 @@ fn summary(reviews: &[ArchReview], errors: usize) -> Summary {
     s
 }
 
-pub fn run(arches: &[Arch], data: &DataArgs, check: bool, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
-    let (version, reviews, errors) = reviews(arches, data, progress)?;
-    let s = summary(&reviews, errors.len());
+pub fn run_diff(args: &DiffArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let detail = if global.quiet { Detail::Files } else { Detail::Diffs };
+    show(args, detail, global)
+}
+
+pub fn run_check(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let diff = DiffArgs { arches: args.arches.clone(), data: args.data.clone() };
+    show(&diff, Detail::Summary, global)
+}
+
+fn show(args: &DiffArgs, detail: Detail, global: &GlobalArgs) -> Result<ExitCode> {
+    let (version, reviews, failed) = reviews(args, global)?;
+    let s = summary(&reviews, failed.len());
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "version": version,
             "arches": reviews,
-            "errors": errors,
+            "errors": failed.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
             "summary": s,
         }))?,
-        Format::Text => print_text(
-            &reviews,
-            &s,
-            if check {
-                Detail::Summary
-            } else if global.quiet {
-                Detail::Files
-            } else {
-                Detail::Diffs
-            },
-            global.color.enabled(),
-        ),
+        Format::Text => emit(&text(&reviews, &s, detail, global.color.enabled()))?,
     }
-    for e in &errors {
-        eprintln!("archport: error: {e}");
-    }
-    if !errors.is_empty() {
-        return Ok(ExitCode::from(2));
-    }
-    Ok(if s.differs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(exit_status(&failed, s.differs == 0))
 }
 
 /// How much `diff`/`check` print after the table.
@@ -97,24 +121,31 @@ enum Detail {
     Diffs,
 }
 
-fn print_text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) {
-    println!("{:<11} {:>5}  {:<11} {:>14}  {:>13}", "arch", "files", "verdict", "template lines", "generic share");
+fn text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<11} {:>5}  {:<11} {:>14}  {:>13}",
+        "arch", "files", "verdict", "template lines", "generic share"
+    );
     for r in reviews {
         let share = if r.golden_added_lines == 0 {
             100.0
         } else {
             100.0 * r.generic_added_lines as f64 / r.golden_added_lines as f64
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{:<11} {:>5}  {:<11} {:>14}  {:>12.0}%",
             r.arch.name(),
             r.files.len(),
-            format!("{:?}", r.verdict).to_lowercase(),
+            r.verdict.to_string(),
             r.template_lines,
             share
         );
     }
-    println!(
+    let _ = writeln!(
+        out,
         "\narches: {} identical, {} equivalent, {} justified, {} differ",
         s.identical, s.equivalent, s.justified, s.differs
     );
@@ -125,15 +156,17 @@ fn print_text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) 
         };
         for f in r.files.iter().filter(shown) {
             let why = f.justification.as_deref().map(|j| format!(" — justified: {j}")).unwrap_or_default();
-            println!(
-                "\n{}: {} {:?}, {} code tokens differ, similarity {:.2}{why}",
+            let _ = writeln!(
+                out,
+                "\n{}: {} {}, {} code tokens differ, similarity {:.2}{why}",
                 r.arch, f.path, f.status, f.code_token_diff, f.similarity
             );
             if detail == Detail::Diffs && f.status != FileStatus::Equivalent {
                 if let Some(d) = r.diffs.get(&f.path) {
-                    print!("{}", crate::color::paint_diff(d, color));
+                    out.push_str(&crate::color::paint_diff(d, color));
                 }
             }
         }
     }
+    out
 }

@@ -1,9 +1,10 @@
 //! The command line: argument definitions and one module per command.
 //!
-//! Commands parse their flags here, call the library, and return an exit
-//! status; errors travel up as `anyhow::Error` and `main` prints them
-//! once. Exit status: 0 success, 1 a check found a difference, 2 bad
-//! input or usage.
+//! Each command module parses its flags into the library's own values,
+//! calls the library, renders what it found, and returns an exit status;
+//! it holds no porting, reviewing or writing logic of its own. Errors
+//! travel up as `anyhow::Error` and `main` prints them once. Exit status:
+//! 0 success, 1 a check found a difference, 2 bad input or usage.
 
 mod bless;
 mod data;
@@ -16,13 +17,15 @@ mod run;
 mod series;
 mod verify;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::arch::Arch;
 use crate::color::ColorChoice;
+use crate::per_arch::Failure;
 use crate::progress::Progress;
 
 pub use data::{DataArgs, GoldenPatchArg};
@@ -37,7 +40,9 @@ temporary mappings per task) to arc, arm, csky, microblaze, mips, nds32, powerpc
 xtensa. It fetches Debian's linux-source-5.10 package on first use: the 5.10 tree, and the RT \
 patch that carries the upstream (golden) ports.\n\nExit status: 0 success, 1 a check found a \
 difference, 2 bad input or usage.",
-    after_help = "Examples:\n  archport fetch                 # fetch and build the trees once\n  archport golden --arch arm     # audit the golden arm port, hunk by hunk"
+    after_help = "Examples:\n  archport run                   # the whole job, into ./out\n  \
+archport fetch                 # fetch and build the trees once\n  \
+archport golden --arch arm     # audit the golden arm port, hunk by hunk"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -59,181 +64,128 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 }
 
+impl GlobalArgs {
+    pub fn progress(&self) -> Progress {
+        Progress { enabled: !self.quiet }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
 }
 
+/// `--arch`, the same on every command.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ArchArgs {
+    /// Only these arches (repeatable); default all ten.
+    #[arg(long = "arch", value_name = "ARCH")]
+    pub arches: Vec<Arch>,
+}
+
+impl ArchArgs {
+    /// The arches named, sorted, or all ten.
+    pub fn selected(&self) -> Vec<Arch> {
+        Arch::selected(&self.arches)
+    }
+}
+
+/// `--force`, for the commands that write into a folder or file.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ForceArg {
+    /// Write into an output folder that holds files archport did not write (they are kept, and
+    /// replaced only where archport writes the same path), or replace an output file archport
+    /// did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// The whole job: fetch, port all ten arches, compare with the golden ports, model-check,
     /// write the patch series and the HTML report, and print one table.
-    #[command(after_help = "Examples:\n  archport run                            # everything, into ./out\n  \
-archport run --out /tmp/kmap --signoff \"A U Thor <author@example.org>\"\n\n\
-Exit 0 when every arch matches its golden port (or differs only where the golden one is provably \
-wrong) and every generated port is proved; 1 when a check fails; 2 on bad input.")]
+    #[command(after_help = run::AFTER_HELP)]
     Run(run::RunArgs),
     /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees.
-    #[command(
-        after_help = "Example:\n  archport fetch --format json\n\nA second run finds the cache and returns at once; \
---refresh asks Debian for a newer 5.10.x."
-    )]
-    Fetch {
-        #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
-        cache: Option<PathBuf>,
-        /// Look for a newer package even when a cached tree exists.
-        #[arg(long)]
-        refresh: bool,
-    },
+    #[command(after_help = fetch::AFTER_HELP)]
+    Fetch(fetch::FetchArgs),
     /// List each arch's golden port: the RT patch hunks taken and left, per file.
-    #[command(
-        after_help = "Examples:\n  archport golden --arch arm --arch x86\n  archport golden --format json | jq '.arches[0].files'\n  \
-archport golden --golden-patch my-series.patch"
-    )]
-    Golden {
-        /// Only these arches (repeatable); default all ten.
-        #[arg(long = "arch", value_name = "ARCH")]
-        arches: Vec<Arch>,
-        /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
-        #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
-        cache: Option<PathBuf>,
-        #[command(flatten)]
-        golden_patch: GoldenPatchArg,
-    },
+    #[command(after_help = golden::AFTER_HELP)]
+    Golden(golden::GoldenArgs),
     /// Port the arches: write each touched file's post-state and a diff per arch.
-    #[command(
-        after_help = "Examples:\n  archport port --arch arm --out out\n  archport port --tree ~/linux --templates my-templates\n\n\
-Writes OUT/ARCH/PATH for every file the port changes, OUT/ARCH/DELETED listing deleted files, and \
-OUT/ARCH.diff against the input tree. The input tree is never written."
-    )]
-    Port {
-        /// Only these arches (repeatable); default all ten.
-        #[arg(long = "arch", value_name = "ARCH")]
-        arches: Vec<Arch>,
-        #[command(flatten)]
-        data: DataArgs,
-        /// Output folder.
-        #[arg(long, value_name = "DIR", default_value = "out")]
-        out: PathBuf,
-    },
+    #[command(after_help = port::AFTER_HELP)]
+    Port(port::PortArgs),
     /// Compare each generated port with the golden port, file by file.
-    #[command(after_help = "Examples:\n  archport diff --arch sparc\n  archport diff --format json | jq .summary\n\n\
-Verdicts: identical (byte for byte), equivalent (same code, comments and whitespace aside), \
-justified (differs where the golden port is provably wrong), differs. Exit 1 when any arch differs.")]
-    Diff {
-        /// Only these arches (repeatable); default all ten.
-        #[arg(long = "arch", value_name = "ARCH")]
-        arches: Vec<Arch>,
-        #[command(flatten)]
-        data: DataArgs,
-    },
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff(diff::DiffArgs),
     /// The comparison for CI: a short summary, exit 0 when no arch differs, 1 otherwise.
-    #[command(after_help = "Examples:\n  archport check --quiet || echo 'a port drifted from its golden'\n  \
-archport check --golden-dir ci/golden            # compare with your blessed copy\n  \
-archport check --golden-dir ci/golden --bless    # show the changes, then accept them")]
-    Check {
-        /// Only these arches (repeatable); default all ten.
-        #[arg(long = "arch", value_name = "ARCH")]
-        arches: Vec<Arch>,
-        #[command(flatten)]
-        data: DataArgs,
-        /// Compare with the generated output blessed into DIR (same layout as `port --out`).
-        #[arg(long, value_name = "DIR")]
-        golden_dir: Option<PathBuf>,
-        /// Write the current output into --golden-dir after showing what changes.
-        #[arg(long, requires = "golden_dir")]
-        bless: bool,
-    },
+    #[command(after_help = diff::CHECK_AFTER_HELP)]
+    Check(diff::CheckArgs),
     /// Check ports with the executable model of the generic kmap_local code.
-    #[command(
-        after_help = "Examples:\n  archport verify                       # the generated ports, from the descriptors\n  \
-archport verify --tree ~/linux-rt       # the hooks a tree defines (golden ports, or yours)\n  \
-archport verify --arch arm --variant    # what breaks without migrate_disable, without the\n                                        \
-# context-switch save/restore, with per-CPU indexes\n\n\
-Explores every interleaving of the scenarios within the printed bounds; prints the states explored, \
-or the shortest counterexample step by step. Exit 1 when any arch is not proved."
-    )]
-    Verify {
-        /// Only these arches (repeatable); default all ten.
-        #[arg(long = "arch", value_name = "ARCH")]
-        arches: Vec<Arch>,
-        /// Check the hooks this tree defines instead of the generated ports.
-        #[arg(long = "tree", value_name = "DIR")]
-        hook_tree: Option<PathBuf>,
-        /// Also run the model with the generic code changed (the design question).
-        #[arg(long)]
-        variant: bool,
-        /// An arch-templates folder with your own descriptors.
-        #[arg(long, value_name = "DIR")]
-        templates: Option<PathBuf>,
-        /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
-        #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
-        cache: Option<PathBuf>,
-    },
+    #[command(after_help = verify::AFTER_HELP)]
+    Verify(verify::VerifyArgs),
     /// Write the review report: one self-contained HTML file.
-    #[command(after_help = "Example:\n  archport report --html review.html && chromium review.html\n\n\
-The page needs no network: the summary table, and per arch the generated port beside the golden \
-one (comments set apart), the hooks with their effects, the model verdict and the patch.")]
-    Report {
-        /// Only these arches (repeatable); default all ten.
-        #[arg(long = "arch", value_name = "ARCH")]
-        arches: Vec<Arch>,
-        #[command(flatten)]
-        data: DataArgs,
-        /// Where to write the HTML file.
-        #[arg(long, value_name = "FILE")]
-        html: PathBuf,
-    },
+    #[command(after_help = report::AFTER_HELP)]
+    Report(report::ReportArgs),
     /// Write the ports as a patch series: a cover letter and one `git format-patch` mail per arch.
-    #[command(
-        after_help = "Examples:\n  archport series --signoff 'Jane Hacker <jane@example.org>' --out out/series\n  \
-archport series --arch arm --arch x86 --range-diff\n  archport series --split-per-tree --out out/trees\n  \
-archport series --tree ~/linux --base v5.10    # base-commit: and prerequisite-patch-id: lines\n\n\
-Writes OUT/0000-cover-letter.patch and OUT/NNNN-<subject>.patch in series order (patches/kmap_local/series.toml), \
-To/Cc from the tree's scripts/get_maintainer.pl. The same inputs give byte-identical files. \
-`git am` applies every file but the cover letter to the tree."
-    )]
+    #[command(after_help = series::AFTER_HELP)]
     Series(series::SeriesArgs),
 }
 
 /// Runs a parsed command line and returns its exit status.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let progress = Progress { enabled: !cli.global.quiet };
+    let g = &cli.global;
     match cli.command {
-        Command::Fetch { cache, refresh } => fetch::run(cache, refresh, &cli.global, progress),
-        Command::Golden { arches, cache, golden_patch } => {
-            let data = DataArgs { cache, ..DataArgs::default() };
-            golden::run(&Arch::selected(&arches), &data, golden_patch.golden_patch.as_deref(), &cli.global, progress)
-        }
-        Command::Port { arches, data, out } => port::run(&Arch::selected(&arches), &data, &out, &cli.global, progress),
-        Command::Diff { arches, data } => diff::run(&Arch::selected(&arches), &data, false, &cli.global, progress),
-        Command::Check { arches, data, golden_dir: Some(dir), bless } => {
-            bless::run(&Arch::selected(&arches), &data, &dir, bless, &cli.global, progress)
-        }
-        Command::Verify { arches, hook_tree, variant, templates, cache } => {
-            let data = DataArgs { templates, cache, ..DataArgs::default() };
-            verify::run(&Arch::selected(&arches), &data, hook_tree, variant, &cli.global, progress)
-        }
-        Command::Report { arches, data, html } => {
-            report::run(&Arch::selected(&arches), &data, &html, &cli.global, progress)
-        }
-        Command::Series(args) => series::run(&args, &cli.global, progress),
-        Command::Run(args) => run::run(&args, &cli.global, progress),
-        Command::Check { arches, data, golden_dir: None, .. } => {
-            diff::run(&Arch::selected(&arches), &data, true, &cli.global, progress)
-        }
+        Command::Run(args) => run::run(&args, g),
+        Command::Fetch(args) => fetch::run(&args, g),
+        Command::Golden(args) => golden::run(&args, g),
+        Command::Port(args) => port::run(&args, g),
+        Command::Diff(args) => diff::run_diff(&args, g),
+        Command::Check(args) if args.golden_dir.is_some() => bless::run(&args, g),
+        Command::Check(args) => diff::run_check(&args, g),
+        Command::Verify(args) => verify::run(&args, g),
+        Command::Report(args) => report::run(&args, g),
+        Command::Series(args) => series::run(&args, g),
     }
 }
 
-/// `p` as an absolute path, for output a user copies elsewhere (kept
-/// as given when the working folder cannot be read).
-pub(crate) fn absolute(p: &std::path::Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+/// Prints per-arch failures once, on stderr, and turns the outcome into
+/// the exit status: 2 when an arch failed, else 1 when a check failed.
+fn exit_status(failed: &[Failure], ok: bool) -> ExitCode {
+    for f in failed {
+        eprintln!("archport: error: {f}");
+    }
+    if !failed.is_empty() {
+        ExitCode::from(2)
+    } else if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Writes a command's text output; a full disk or a closed stream is an
+/// error (exit 2), not a panic.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).context("writing to standard output")
 }
 
 /// Prints a value as pretty JSON on stdout.
-pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    emit(&(serde_json::to_string_pretty(value)? + "\n"))
+}
+
+/// `p` as an absolute path for output a user copies elsewhere, in text
+/// that survives any bytes the path holds (JSON needs UTF-8).
+fn shown_path(p: &Path) -> String {
+    absolute(p).to_string_lossy().into_owned()
+}
+
+/// `p` as an absolute path (kept as given when the working folder cannot
+/// be read).
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }

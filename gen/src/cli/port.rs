@@ -1,91 +1,86 @@
 //! `archport port`: write each arch's ported files and its diff.
 
-use std::path::Path;
+use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use clap::Args;
 
-use super::{print_json, DataArgs, Format, GlobalArgs};
-use crate::arch::Arch;
-use crate::pipeline;
-use crate::progress::Progress;
+use super::{emit, exit_status, print_json, shown_path, ArchArgs, DataArgs, ForceArg, Format, GlobalArgs};
+use crate::output::{port_layout, OutputDir};
+use crate::per_arch::{Failure, Outcome};
+use crate::pipeline::{self, Porting};
 
-pub fn run(arches: &[Arch], data: &DataArgs, out: &Path, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
-    let (tree, _) = data.trees(progress)?;
-    let templates = data.templates();
-    refuse_inside(out, &tree)?;
-    let mut failed = Vec::new();
-    let mut written = Vec::new();
-    let mut already = Vec::new();
-    for &arch in arches {
-        let step = progress.step(format!("porting {arch}"));
-        match pipeline::already_ported(arch, &tree, &templates) {
-            Ok(Some(evidence)) => {
-                already.push((arch, evidence));
-                continue;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                failed.push(format!("{e:#}"));
-                continue;
-            }
+pub const AFTER_HELP: &str = "Examples:\n  archport port --arch arm --out out\n  \
+archport port --tree ~/linux --templates my-templates\n\n\
+Writes OUT/ARCH/PATH for every file the port changes, OUT/ARCH/DELETED listing deleted files, and \
+OUT/ARCH.diff against the input tree. The input tree is never written. OUT holds only what archport \
+wrote (recorded in OUT/.archport-manifest); a file of an earlier run that the port no longer makes \
+is removed, anything else is never touched.";
+
+#[derive(Args, Debug)]
+pub struct PortArgs {
+    #[command(flatten)]
+    pub arches: ArchArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub force: ForceArg,
+}
+
+pub fn run(args: &PortArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let progress = global.progress();
+    let (tree, golden) = args.data.trees(progress)?;
+    let templates = args.data.templates();
+    let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &golden)?, args.force.force)?;
+    let Outcome { done, mut failed } = pipeline::port_each(&args.arches.selected(), &tree, &templates, progress);
+    let (mut written, mut already) = (Vec::new(), Vec::new());
+    for porting in done {
+        match porting {
+            Porting::Ported(p) => match port_layout::write(&mut out, &p.port) {
+                Ok(()) => written.push(*p),
+                Err(error) => failed.push(Failure { arch: p.spec.arch, error }),
+            },
+            Porting::Already { arch, evidence } => already.push((arch, evidence)),
         }
-        match pipeline::port_arch(arch, &tree, &templates) {
-            Ok(p) => {
-                crate::outdir::write(out, &p.port)
-                    .with_context(|| format!("{arch}: writing under {}", out.display()))?;
-                written.push(p.port);
-            }
-            Err(e) => failed.push(format!("{e:#}")),
-        }
-        drop(step);
     }
     match global.format {
         Format::Json => print_json(&serde_json::json!({
-            "out": super::absolute(out),
+            "out": shown_path(&args.out),
             "arches": written.iter().map(|p| serde_json::json!({
-                "arch": p.arch,
-                "files": p.files.iter().map(|f| serde_json::json!({
+                "arch": p.port.arch,
+                "files": p.port.files.iter().map(|f| serde_json::json!({
                     "path": f.path,
                     "deleted": f.after.is_none(),
                 })).collect::<Vec<_>>(),
-                "diff": out.join(format!("{}.diff", p.arch)),
-                "template_lines": p.template_lines,
+                "diff": shown_path(&args.out.join(format!("{}.diff", p.port.arch))),
+                "template_lines": p.port.template_lines,
             })).collect::<Vec<_>>(),
             "already_ported": already.iter().map(|(a, e)| serde_json::json!({"arch": a, "evidence": e})).collect::<Vec<_>>(),
-            "errors": failed,
+            "errors": failed.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
         }))?,
         Format::Text => {
+            let mut text = String::new();
             for (arch, evidence) in &already {
-                println!("{:<11} already ported, nothing written ({evidence})", arch.name());
+                writeln!(text, "{:<11} already ported, nothing written ({evidence})", arch.name())?;
             }
             for p in &written {
-                let deleted = p.files.iter().filter(|f| f.after.is_none()).count();
-                println!(
-                    "{:<11} {} files ({} deleted)  {}",
-                    p.arch.name(),
-                    p.files.len(),
-                    deleted,
-                    out.join(format!("{}.diff", p.arch)).display()
-                );
+                let deleted = p.port.files.iter().filter(|f| f.after.is_none()).count();
+                let diff = args.out.join(format!("{}.diff", p.port.arch));
+                writeln!(
+                    text,
+                    "{:<11} {} files ({deleted} deleted)  {}",
+                    p.port.arch.name(),
+                    p.port.files.len(),
+                    diff.display()
+                )?;
             }
+            emit(&text)?;
         }
     }
-    for e in &failed {
-        eprintln!("archport: error: {e}");
-    }
-    Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
-}
-
-/// Output must not land inside the input tree.
-pub(super) fn refuse_inside(out: &Path, tree: &Path) -> Result<()> {
-    let (o, t) = (super::absolute(out), super::absolute(tree));
-    if o.starts_with(&t) {
-        anyhow::bail!(
-            "--out {} is inside the input tree {}; archport never writes into the tree",
-            o.display(),
-            t.display()
-        );
-    }
-    Ok(())
+    Ok(exit_status(&failed, true))
 }

@@ -2,21 +2,36 @@
 //! needed, port all ten arches, compare them with the golden ports, check
 //! them with the model, write the patch series and the HTML report, and
 //! print one table.
+//!
+//! Everything is computed before anything is written, and OUT is written
+//! as one batch: a run that fails leaves OUT as it was, never new ports
+//! beside an old series and report.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::series::{self, SeriesArgs};
-use super::{print_json, DataArgs, Format, GlobalArgs};
+use super::{emit, print_json, shown_path, DataArgs, ForceArg, Format, GlobalArgs};
 use crate::arch::Arch;
 use crate::fidelity::Verdict;
-use crate::progress::Progress;
-use crate::report;
-use crate::{outdir, pipeline};
+use crate::output::{port_layout, OutputDir};
+use crate::per_arch;
+use crate::pipeline::{self, Ported};
+use crate::report::{self, ArchEntry};
+use crate::series::assemble::{self, SeriesOptions, SeriesReport};
+use crate::series::manifest::{self, Manifest};
+use crate::series::recipients;
+
+pub const AFTER_HELP: &str = "Examples:\n  archport run                            # everything, into ./out\n  \
+archport run --out /tmp/kmap --signoff \"A U Thor <author@example.org>\"\n\n\
+Exit 0 when every arch matches its golden port (or differs only where the golden one is provably \
+wrong) and every generated port is proved; 1 when a check fails; 2 on bad input (and then nothing \
+in OUT changes).";
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -26,6 +41,8 @@ pub struct RunArgs {
     /// patch series), OUT/report.html.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Sign the series off as "NAME <EMAIL>" [default: git's user.name and user.email].
     #[arg(long, value_name = "NAME <EMAIL>")]
     pub signoff: Option<String>,
@@ -42,104 +59,111 @@ struct Row {
     patch: Option<String>,
 }
 
-pub fn run(args: &RunArgs, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
+pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let progress = global.progress();
     let (tree, golden) = args.data.trees(progress)?;
     let version = args.data.version(progress)?;
     let templates = args.data.templates();
-    super::port::refuse_inside(&args.out, &tree)?;
-    let ports_dir = args.out.join("ports");
+    let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &golden)?, args.force.force)?;
 
-    let mut rows = Vec::new();
-    let mut entries = Vec::new();
-    for arch in Arch::ALL {
-        let step = progress.step(format!("{arch}: port, compare with golden, model check"));
-        let p = pipeline::port_arch(arch, &tree, &templates)?;
-        outdir::write(&ports_dir, &p.port)?;
-        let entry = super::report::arch_entry(&p, &tree, &golden)?;
-        rows.push(Row {
-            arch,
-            files: entry.review.files.len(),
-            verdict: entry.review.verdict,
-            template_lines: entry.review.template_lines,
-            model: entry.model.status,
-            patch: None,
-        });
-        entries.push(entry);
-        drop(step);
+    let work = per_arch::each(
+        &Arch::ALL,
+        progress,
+        |a| format!("{a}: port, compare with golden, model check"),
+        |arch| {
+            let p = pipeline::port_arch(arch, &tree, &templates)?;
+            let entry = report::arch_entry(&p, &tree, &golden)?;
+            Ok((p, entry))
+        },
+    )
+    .all("nothing is written")?;
+    let (ported, mut entries): (Vec<Ported>, Vec<ArchEntry>) = work.into_iter().unzip();
+
+    let mut files = BTreeMap::new();
+    for p in &ported {
+        files.extend(port_layout::files(&p.port).into_iter().map(|(rel, bytes)| (format!("ports/{rel}"), bytes)));
     }
-
-    let series_args = SeriesArgs {
-        arches: Vec::new(),
-        data: args.data.clone(),
-        golden_patch: Default::default(),
-        out: args.out.join("series"),
-        signoff: args.signoff.clone(),
-        base: None,
-        date: None,
-        split_per_tree: false,
-        range_diff: false,
-    };
     // Without an identity there is nothing to sign the series off with:
     // say so and do everything else.
-    let series_note = match series::signoff(args.signoff.as_deref(), &tree) {
-        Err(e) => Some(format!("series not written: {e:#}")),
-        Ok(_) => {
-            let written = series::write(&series_args, progress)?;
-            for p in written.reports.iter().flat_map(|r| &r.patches) {
-                if let Some(row) = rows.iter_mut().find(|r| r.arch == p.arch) {
-                    row.patch = Some(p.file.clone());
-                }
-                if let Some(e) = entries.iter_mut().find(|e| e.review.arch == p.arch) {
-                    let path = series_args.out.join(&p.file);
-                    e.patch = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-                }
-            }
-            None
+    let series = match assemble::identity(args.signoff.as_deref(), &tree) {
+        Err(e) => Err(format!("series not written: {e:#}")),
+        Ok(from) => {
+            let _step = progress.step("series: asking get_maintainer.pl for the recipients");
+            let opts = SeriesOptions { from, date: assemble::date(None, &tree)?, base: None, split_per_tree: false };
+            let manifest = Manifest::load(&manifest::default_dir())?;
+            let patches = assemble::gather(&manifest, &ported, &tree, |p| recipients::get_maintainer(&tree, p))?;
+            Ok(assemble::assemble(&manifest, patches, &opts, None)?.remove(0))
         }
     };
+    if let Ok(s) = &series {
+        for (p, f) in s.patches.iter().zip(&s.files[1..]) {
+            if let Some(e) = entries.iter_mut().find(|e| e.review.arch == p.arch) {
+                e.patch = String::from_utf8_lossy(&f.bytes).into_owned();
+            }
+        }
+        files.extend(assemble::files(std::slice::from_ref(s)).into_iter().map(|(rel, b)| (format!("series/{rel}"), b)));
+    }
+    files.insert("report.html".to_string(), report::render(&version, &entries)?.into_bytes());
+    out.replace(&files, |_| true)?;
 
-    let html = args.out.join("report.html");
-    crate::output::write_atomic(&html, report::render(&version, &entries)?.as_bytes())?;
-
+    let rows = rows(&entries, series.as_ref().ok());
     let ok = rows.iter().all(|r| r.verdict != Verdict::Differs && r.model == crate::verify::Status::Proved);
+    let (ports_dir, series_dir, html) = (args.out.join("ports"), args.out.join("series"), args.out.join("report.html"));
+    let series_note = series.as_ref().err();
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "version": version,
             "arches": rows,
-            "ports": super::absolute(&ports_dir),
-            "series": series_note.is_none().then(|| super::absolute(&series_args.out)),
+            "ports": shown_path(&ports_dir),
+            "series": series_note.is_none().then(|| shown_path(&series_dir)),
             "series_note": series_note,
-            "report": super::absolute(&html),
+            "report": shown_path(&html),
             "ok": ok,
         }))?,
         Format::Text => {
-            println!("linux-source-5.10 {version}: the kmap_local conversion on ten arches\n");
-            println!(
+            let mut text = format!("linux-source-5.10 {version}: the kmap_local conversion on ten arches\n\n");
+            writeln!(
+                text,
                 "{:<11} {:>5}  {:<18} {:>14}  {:<15} patch",
                 "arch", "files", "verdict vs golden", "template lines", "model"
-            );
+            )?;
             for r in &rows {
-                println!(
+                writeln!(
+                    text,
                     "{:<11} {:>5}  {:<18} {:>14}  {:<15} {}",
                     r.arch.name(),
                     r.files,
-                    format!("{:?}", r.verdict).to_lowercase(),
+                    r.verdict.to_string(),
                     r.template_lines,
                     r.model.to_string(),
                     r.patch.as_deref().unwrap_or("-")
-                );
+                )?;
             }
-            println!();
-            println!("ported files   {}", super::absolute(&ports_dir).display());
-            match &series_note {
-                None => println!("patch series   {}", super::absolute(&series_args.out).display()),
-                Some(note) => println!("patch series   {note}"),
+            writeln!(text, "\nported files   {}", shown_path(&ports_dir))?;
+            match series_note {
+                None => writeln!(text, "patch series   {}", shown_path(&series_dir))?,
+                Some(note) => writeln!(text, "patch series   {note}")?,
             }
-            println!("report         {}", super::absolute(&html).display());
+            writeln!(text, "report         {}", shown_path(&html))?;
             if !ok {
-                println!("\na check failed: see `archport diff` and `archport verify` for the details");
+                writeln!(text, "\na check failed: see `archport diff` and `archport verify` for the details")?;
             }
+            emit(&text)?;
         }
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn rows(entries: &[ArchEntry], series: Option<&SeriesReport>) -> Vec<Row> {
+    entries
+        .iter()
+        .map(|e| Row {
+            arch: e.review.arch,
+            files: e.review.files.len(),
+            verdict: e.review.verdict,
+            template_lines: e.review.template_lines,
+            model: e.model.status,
+            patch: series.and_then(|s| s.patches.iter().find(|p| p.arch == e.review.arch)).map(|p| p.file.clone()),
+        })
+        .collect()
 }

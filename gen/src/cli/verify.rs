@@ -1,13 +1,15 @@
 //! `archport verify`: check ports with the executable model.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use archport_generic::model::Variant;
+use clap::Args;
 use serde::Serialize;
 
-use super::{print_json, DataArgs, Format, GlobalArgs};
+use super::{emit, print_json, ArchArgs, DataArgs, Format, GlobalArgs};
 use crate::arch::Arch;
 use crate::descriptor;
 use crate::pipeline;
@@ -21,14 +23,36 @@ struct VariantReport {
     arches: Vec<ArchVerdict>,
 }
 
-pub fn run(
-    arches: &[Arch],
-    data: &DataArgs,
-    tree: Option<PathBuf>,
-    variants: bool,
-    global: &GlobalArgs,
-    progress: Progress,
-) -> Result<ExitCode> {
+pub const AFTER_HELP: &str = "Examples:\n  archport verify                       # the generated ports, from the descriptors\n  \
+archport verify --tree ~/linux-rt       # the hooks a tree defines (golden ports, or yours)\n  \
+archport verify --arch arm --variant    # what breaks without migrate_disable, without the\n                                        \
+# context-switch save/restore, with per-CPU indexes\n\n\
+Explores every interleaving of the scenarios within the printed bounds; prints the states explored, \
+or the shortest counterexample step by step. Exit 1 when any arch is not proved.";
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub arches: ArchArgs,
+    /// Check the hooks this tree defines instead of the generated ports.
+    #[arg(long = "tree", value_name = "DIR")]
+    pub hook_tree: Option<PathBuf>,
+    /// Also run the model with the generic code changed (the design question).
+    #[arg(long)]
+    pub variant: bool,
+    /// An arch-templates folder with your own descriptors.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
+    #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
+    pub cache: Option<PathBuf>,
+}
+
+pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let progress = global.progress();
+    let arches = &args.arches.selected()[..];
+    let (tree, variants) = (args.hook_tree.clone(), args.variant);
+    let data = DataArgs { templates: args.templates.clone(), cache: args.cache.clone(), ..DataArgs::default() };
     let templates = data.templates();
     if let Some(t) = &tree {
         crate::kernel::check_kernel_tree(t)?;
@@ -62,7 +86,7 @@ pub fn run(
             }
             print_json(&json)?
         }
-        Format::Text => print_text(&results, &variant_reports, tree.is_some(), global.quiet),
+        Format::Text => emit(&text(&results, &variant_reports, tree.is_some(), global.quiet))?,
     }
     // Variants are expected to break: they answer the design question
     // and do not decide the exit status.
@@ -89,12 +113,13 @@ fn run_variants(
     Ok(out)
 }
 
-fn print_text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bool, quiet: bool) {
+fn text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bool, quiet: bool) -> String {
+    let mut out = String::new();
     let what = if from_tree { "hooks in the tree" } else { "generated ports" };
-    println!("model check of the {what}");
-    println!("{:<11} {:<15} {:>8}", "arch", "status", "states");
+    let _ = writeln!(out, "model check of the {what}");
+    let _ = writeln!(out, "{:<11} {:<15} {:>8}", "arch", "status", "states");
     for r in results {
-        println!("{:<11} {:<15} {:>8}", r.arch.name(), r.status.to_string(), r.states);
+        let _ = writeln!(out, "{:<11} {:<15} {:>8}", r.arch.name(), r.status.to_string(), r.states);
     }
     // Each distinct set of bounds once, with the arches checked within it.
     let mut scenarios: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -107,33 +132,36 @@ fn print_text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bo
         }
     }
     for (scenario, arches) in scenarios.iter().filter(|_| !quiet) {
-        println!("\nwithin bounds ({}):\n  {scenario}", arches.join(", "));
+        let _ = writeln!(out, "\nwithin bounds ({}):\n  {scenario}", arches.join(", "));
     }
     for r in results.iter().filter(|r| !r.is_proved()) {
-        println!();
+        let _ = writeln!(out);
         match r.status {
-            verify::Status::Unmodelled => println!("{}: unmodelled C in hooks: {}", r.arch, r.unmodelled.join("; ")),
+            verify::Status::Unmodelled => {
+                let _ = writeln!(out, "{}: unmodelled C in hooks: {}", r.arch, r.unmodelled.join("; "));
+            }
             _ => {
-                println!("{}: counterexample to \"{}\"", r.arch, r.property.as_deref().unwrap_or("?"));
+                let _ = writeln!(out, "{}: counterexample to \"{}\"", r.arch, r.property.as_deref().unwrap_or("?"));
                 if !quiet {
-                    print!("{}", r.trace.as_deref().unwrap_or(""));
+                    out.push_str(r.trace.as_deref().unwrap_or(""));
                 }
             }
         }
     }
     for v in variants {
-        println!("\nvariant {}: {}", v.variant, v.description);
+        let _ = writeln!(out, "\nvariant {}: {}", v.variant, v.description);
         for r in &v.arches {
             let broke = r.property.as_deref().map(|p| format!("breaks \"{p}\"")).unwrap_or_else(|| "holds".into());
-            println!("  {:<11} {broke} ({} states)", r.arch.name(), r.states);
+            let _ = writeln!(out, "  {:<11} {broke} ({} states)", r.arch.name(), r.states);
         }
         if let Some(first) = v.arches.iter().find(|r| r.trace.is_some()) {
             if !quiet {
-                println!("  shortest trace ({}):", first.arch);
+                let _ = writeln!(out, "  shortest trace ({}):", first.arch);
                 for line in first.trace.as_deref().unwrap_or("").lines() {
-                    println!("    {line}");
+                    let _ = writeln!(out, "    {line}");
                 }
             }
         }
     }
+    out
 }

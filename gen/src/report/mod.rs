@@ -3,13 +3,24 @@
 //! port beside the golden one (comments set apart from code), the hooks
 //! with their effects, the model's verdict and trace, and the patch.
 
+mod entry;
 mod side_by_side;
 
 use serde::Serialize;
 
 use crate::review::ArchReview;
 
+pub use entry::{arch_entry, hook_entries, model_entry};
 pub use side_by_side::{rows, Row};
+
+/// Whether an existing file is a report archport wrote (and may replace).
+pub fn is_report(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(GENERATOR.len()).any(|w| w == GENERATOR.as_bytes())
+}
+
+/// The mark every report carries in its head.
+const GENERATOR: &str = r#"<meta name="generator" content="archport">"#;
 
 /// One hook as the report shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -92,7 +103,7 @@ fn view(a: &ArchEntry) -> ArchView<'_> {
             let (generated, golden) = r.sides.get(&f.path)?;
             Some(FileView {
                 path: f.path.clone(),
-                status: format!("{:?}", f.status).to_lowercase(),
+                status: f.status.to_string(),
                 tokens: f.code_token_diff,
                 similarity: format!("{:.2}", f.similarity),
                 justification: f.justification.clone(),
@@ -102,7 +113,7 @@ fn view(a: &ArchEntry) -> ArchView<'_> {
         .collect();
     ArchView {
         arch: r.arch.name(),
-        verdict: format!("{:?}", r.verdict).to_lowercase(),
+        verdict: r.verdict.to_string(),
         files: r.files.len(),
         template_lines: r.template_lines,
         generic_share: share,

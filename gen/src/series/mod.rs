@@ -9,10 +9,13 @@
 //! - `git`: sign-off identity, base commit and prerequisites from git;
 //! - `date`, `objid`: mail dates and git blob ids.
 //!
+//! - `assemble`: ported arches to the files of one series, or one per
+//!   maintainer tree (the sign-off, date and base resolved for them).
+//!
 //! [`render_series`] is pure: it lays out the mails of a series whose
-//! parts were gathered by the command (which does the I/O: porting,
-//! running get_maintainer.pl and git, writing files).
+//! parts `assemble` gathered; the caller writes the files.
 
+pub mod assemble;
 pub mod date;
 pub mod diffstat;
 pub mod format_patch;

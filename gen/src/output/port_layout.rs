@@ -1,0 +1,73 @@
+//! The on-disk layout of a port's output, shared by `archport port` and
+//! the golden folders users bless with `archport check --bless`:
+//!
+//! ```text
+//! OUT/ARCH/PATH      every file the port changes, after the port
+//! OUT/ARCH/DELETED   the files the port deletes, one per line
+//! OUT/ARCH.diff      the port as one diff against the input tree
+//! ```
+
+use std::collections::BTreeMap;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::{OutputDir, MANIFEST, TEMP_PREFIX};
+use crate::port::Port;
+
+/// The files of a port's output, by path relative to OUT.
+pub fn files(port: &Port) -> BTreeMap<String, Vec<u8>> {
+    let arch = port.arch.name();
+    let mut out = BTreeMap::new();
+    let mut deleted = String::new();
+    for f in &port.files {
+        match &f.after {
+            Some(bytes) => {
+                out.insert(format!("{arch}/{}", f.path), bytes.clone());
+            }
+            None => deleted.push_str(&format!("{}\n", f.path)),
+        }
+    }
+    if !deleted.is_empty() {
+        out.insert(format!("{arch}/DELETED"), deleted.into_bytes());
+    }
+    out.insert(format!("{arch}.diff"), crate::patch::unified_diff(port));
+    out
+}
+
+/// Whether `rel` (relative to OUT) belongs to `arch`'s output.
+pub fn in_arch(arch: &str, rel: &str) -> bool {
+    rel == format!("{arch}.diff") || rel.strip_prefix(arch).is_some_and(|r| r.starts_with('/'))
+}
+
+/// The files a folder holds for this arch (an earlier run's, or a
+/// blessed copy a user keeps), by path relative to it. Links are not
+/// followed and archport's bookkeeping files are left out.
+pub fn existing(dir: &Path, port: &Port) -> Result<BTreeMap<String, Vec<u8>>> {
+    let arch = port.arch.name();
+    let mut found = BTreeMap::new();
+    for start in [dir.join(format!("{arch}.diff")), dir.join(arch)] {
+        for e in walkdir::WalkDir::new(&start).sort_by_file_name() {
+            let e = match e {
+                Ok(e) => e,
+                Err(e) if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) => continue,
+                Err(e) => return Err(e).with_context(|| format!("listing {}", start.display())),
+            };
+            let name = e.file_name().to_string_lossy();
+            if !e.file_type().is_file() || name.starts_with(TEMP_PREFIX) || name == MANIFEST {
+                continue;
+            }
+            let rel = e.path().strip_prefix(dir).expect("the walk stays under DIR").to_string_lossy().into_owned();
+            found.insert(rel, std::fs::read(e.path()).with_context(|| format!("reading {}", e.path().display()))?);
+        }
+    }
+    Ok(found)
+}
+
+/// Writes a port's output under `out`, then removes the files of an
+/// earlier run of this arch that this one no longer produces.
+pub fn write(out: &mut OutputDir, port: &Port) -> Result<()> {
+    let arch = port.arch.name();
+    out.replace(&files(port), |rel| in_arch(arch, rel))
+}
