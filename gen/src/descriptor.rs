@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use archport_generic::{GuardedEffect, HardwareFacts, Hook};
+use archport_generic::{Condition, Effect, GuardedEffect, HardwareFacts, Hook};
 use serde::Deserialize;
 
 use crate::arch::Arch;
@@ -26,54 +26,152 @@ pub struct Descriptor {
     pub facts: HardwareFacts,
     /// One reason per fact, from evidence independent of the port.
     pub reasons: BTreeMap<String, String>,
-    #[serde(default)]
-    pub hooks: BTreeMap<String, HookSpec>,
+    /// The hooks the arch defines, by hook of the contract.
+    #[serde(default, deserialize_with = "hooks_by_name")]
+    pub hooks: BTreeMap<Hook, HookSpec>,
     /// What the C functions the hooks call do, in the model's vocabulary:
     /// how `archport verify --tree` reads a tree's hooks back.
     #[serde(default)]
-    pub c_effects: BTreeMap<String, Vec<archport_generic::Effect>>,
+    pub c_effects: BTreeMap<String, Vec<EffectName>>,
     #[serde(rename = "file")]
     pub files: Vec<FileSpec>,
 }
 
 /// One hook the arch defines.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawHookSpec")]
 pub struct HookSpec {
     /// What the hook does, in order, in the model's vocabulary.
-    pub effects: Vec<EffectEntry>,
-    /// The C statements of the macro body (one line: an expression).
-    pub c: Option<String>,
-    /// For hooks provided by a function: its prototype...
-    pub prototype: Option<String>,
-    /// ...and its name, which the hook macro aliases.
-    pub function: Option<String>,
-    /// For a hook whose definition an arch template renders: its name.
-    pub template: Option<String>,
+    pub effects: Vec<GuardedEffect>,
+    /// Where its C definition comes from.
+    pub body: HookBody,
     /// Effects kept as the arch's old code did although its hardware
     /// facts do not require them; the mutation tests check both ways.
-    #[serde(default)]
-    pub defensive: Vec<archport_generic::Effect>,
+    pub defensive: Vec<Effect>,
     /// Why the defensive effects are kept.
     pub defensive_reason: Option<String>,
 }
 
-/// An effect, written as `"tlb_flush_page"` or
-/// `{ effect = "cache_flush_page", when = "cache_is_vivt" }`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum EffectEntry {
-    Plain(archport_generic::Effect),
-    Guarded(GuardedEffect),
+/// The C that defines a hook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HookBody {
+    /// The statements of the macro body (one line: an expression).
+    C(String),
+    /// A function the macro aliases, with its prototype.
+    Function { prototype: String, name: String },
+    /// An arch template renders the definition (inserted by an edit).
+    Template(String),
 }
 
-impl EffectEntry {
-    pub fn guarded(&self) -> GuardedEffect {
-        match self {
-            EffectEntry::Plain(e) => GuardedEffect { effect: *e, when: None },
-            EffectEntry::Guarded(g) => *g,
+/// A hook as written in `port.toml`, before its one body is picked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHookSpec {
+    effects: Vec<EffectEntry>,
+    c: Option<String>,
+    prototype: Option<String>,
+    function: Option<String>,
+    template: Option<String>,
+    #[serde(default)]
+    defensive: Vec<EffectName>,
+    defensive_reason: Option<String>,
+}
+
+impl TryFrom<RawHookSpec> for HookSpec {
+    type Error = String;
+
+    fn try_from(raw: RawHookSpec) -> Result<HookSpec, String> {
+        let body = match (raw.c, raw.prototype, raw.function, raw.template) {
+            (Some(c), None, None, None) => HookBody::C(c),
+            (None, Some(prototype), Some(name), None) => HookBody::Function { prototype, name },
+            (None, None, None, Some(t)) => HookBody::Template(t),
+            _ => return Err("a hook needs exactly one of `c`, `prototype` + `function`, or `template`".into()),
+        };
+        let effects: Vec<GuardedEffect> = raw.effects.into_iter().map(|e| e.0).collect();
+        let defensive: Vec<Effect> = raw.defensive.into_iter().map(|e| e.0).collect();
+        if let Some(e) = defensive.iter().find(|d| !effects.iter().any(|g| g.effect == **d)) {
+            return Err(format!("`{e}` is marked defensive but not listed in `effects`"));
+        }
+        if !defensive.is_empty() && raw.defensive_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err("defensive effects need a `defensive_reason`".into());
+        }
+        Ok(HookSpec { effects, body, defensive, defensive_reason: raw.defensive_reason })
+    }
+}
+
+impl HookSpec {
+    /// The C text the descriptor holds for the hook (its macro body, or its
+    /// function's prototype); a template's text lives with the templates.
+    pub fn c_text(&self) -> Option<&str> {
+        match &self.body {
+            HookBody::C(c) => Some(c),
+            HookBody::Function { prototype, .. } => Some(prototype),
+            HookBody::Template(_) => None,
         }
     }
+}
+
+/// An effect named in a descriptor; an unknown name lists the known ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct EffectName(pub Effect);
+
+impl TryFrom<String> for EffectName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<EffectName, String> {
+        Effect::ALL.into_iter().find(|e| e.name() == name).map(EffectName).ok_or_else(|| {
+            let known: Vec<&str> = Effect::ALL.iter().map(|e| e.name()).collect();
+            format!("unknown effect `{name}` (known: {})", known.join(", "))
+        })
+    }
+}
+
+/// An effect, written as `"tlb_flush_page"` or
+/// `{ effect = "cache_flush_page", when = "cache_is_vivt" }`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(try_from = "RawEffectEntry")]
+struct EffectEntry(GuardedEffect);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawEffectEntry {
+    Plain(String),
+    Guarded { effect: String, when: Option<String> },
+}
+
+impl TryFrom<RawEffectEntry> for EffectEntry {
+    type Error = String;
+
+    fn try_from(raw: RawEffectEntry) -> Result<EffectEntry, String> {
+        let (effect, when) = match raw {
+            RawEffectEntry::Plain(e) => (e, None),
+            RawEffectEntry::Guarded { effect, when } => (effect, when),
+        };
+        let effect = EffectName::try_from(effect)?.0;
+        // serde's own message lists the conditions there are.
+        let when = when
+            .map(|w| Condition::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(&w)))
+            .transpose()
+            .map_err(|e| format!("condition: {e}"))?;
+        Ok(EffectEntry(GuardedEffect { effect, when }))
+    }
+}
+
+/// Descriptors name hooks by their short name; an unknown one lists the
+/// contract's hooks.
+fn hooks_by_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<Hook, HookSpec>, D::Error> {
+    use serde::de::Error as _;
+    BTreeMap::<String, HookSpec>::deserialize(d)?
+        .into_iter()
+        .map(|(name, spec)| match Hook::from_name(&name) {
+            Some(hook) => Ok((hook, spec)),
+            None => {
+                let known: Vec<&str> = Hook::ALL.iter().map(|h| h.name()).collect();
+                Err(D::Error::custom(format!("unknown hook `{name}` (the contract has: {})", known.join(", "))))
+            }
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -92,9 +190,14 @@ pub struct ArchSpec {
 }
 
 impl ArchSpec {
-    /// The arch's hooks, resolved against the contract, in contract order.
-    pub fn hooks(&self) -> Vec<(Hook, &HookSpec)> {
-        Hook::ALL.iter().filter_map(|h| self.descriptor.hooks.get(h.name()).map(|s| (*h, s))).collect()
+    /// The arch's hooks, in contract order.
+    pub fn hooks(&self) -> impl Iterator<Item = (Hook, &HookSpec)> {
+        self.descriptor.hooks.iter().map(|(h, s)| (*h, s))
+    }
+
+    /// What each C function the hooks call does, as the model's effects.
+    pub fn c_effects(&self) -> BTreeMap<String, Vec<Effect>> {
+        self.descriptor.c_effects.iter().map(|(f, e)| (f.clone(), e.iter().map(|n| n.0).collect())).collect()
     }
 }
 
@@ -110,58 +213,32 @@ pub fn templates_root(flag: Option<&Path>) -> PathBuf {
 pub fn load(root: &Path, arch: Arch) -> Result<ArchSpec> {
     let dir = root.join(arch.name());
     let path = dir.join("port.toml");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading the {arch} descriptor {}", path.display()))?;
-    let descriptor: Descriptor = toml::from_str(&text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-        anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message().trim().replace('\n', "; "))
-    })?;
+    let descriptor: Descriptor =
+        crate::data_file::load_toml(&path).with_context(|| format!("reading the {arch} descriptor"))?;
     validate(&descriptor, arch, &path)?;
     Ok(ArchSpec { arch, dir, descriptor })
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-    (line, col)
-}
-
 fn validate(d: &Descriptor, arch: Arch, path: &Path) -> Result<()> {
-    for name in d.hooks.keys() {
-        if Hook::from_name(name).is_none() {
-            let known: Vec<&str> = Hook::ALL.iter().map(|h| h.name()).collect();
-            bail!("{}: unknown hook `{name}` (the contract has: {})", path.display(), known.join(", "));
-        }
-    }
-    for (name, h) in &d.hooks {
-        let forms = [h.c.is_some(), h.function.is_some(), h.template.is_some()].iter().filter(|x| **x).count();
-        if forms != 1 || h.prototype.is_some() != h.function.is_some() {
-            bail!(
-                "{}: hook `{name}` needs exactly one of `c`, `prototype` + `function`, or `template`",
-                path.display()
-            );
-        }
-    }
-    for (name, h) in &d.hooks {
-        let listed: Vec<_> = h.effects.iter().map(|e| e.guarded().effect).collect();
-        if let Some(e) = h.defensive.iter().find(|e| !listed.contains(e)) {
-            bail!("{}: hook `{name}` marks `{e}` defensive but does not list it in `effects`", path.display());
-        }
-        if !h.defensive.is_empty() && h.defensive_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-            bail!("{}: hook `{name}` has defensive effects but no `defensive_reason`", path.display());
-        }
-    }
     let facts = serde_json::to_value(d.facts)?;
     for field in facts.as_object().into_iter().flat_map(|o| o.keys()) {
         if d.reasons.get(field).is_none_or(|r| r.trim().is_empty()) {
             bail!("{}: fact `{field}` has no reason in [reasons]", path.display());
         }
     }
+    let mut seen = std::collections::BTreeSet::new();
     for f in &d.files {
         let p = Path::new(&f.path);
         if p.is_absolute() || p.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
             bail!("{}: path `{}` must be relative and inside the tree", path.display(), f.path);
+        }
+        // Path::components() hides `./` and `//`; diffs and `git apply` do not.
+        let canonical: Vec<&str> = p.components().filter_map(|c| c.as_os_str().to_str()).collect();
+        if canonical.join("/") != f.path {
+            bail!("{}: path `{}` is not written canonically (as `{}`)", path.display(), f.path, canonical.join("/"));
+        }
+        if !seen.insert(f.path.as_str()) {
+            bail!("{}: path `{}` has two [[file]] entries; put all its edits in one", path.display(), f.path);
         }
         if !f.path.starts_with(&arch.dir()) {
             bail!("{}: path `{}` is outside {}", path.display(), f.path, arch.dir());

@@ -220,15 +220,15 @@ pub fn conditional_balance(text: &[u8]) -> Result<(), String> {
 
 /// The units compared for code equivalence.
 pub fn code_units(lang: Language, text: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(text).replace("\\\r\n", " ").replace("\\\n", " ");
+    let joined = || String::from_utf8_lossy(text).replace("\\\r\n", " ").replace("\\\n", " ");
     match lang {
-        Language::C => c_tokens(&text),
-        Language::Make => text
+        Language::C => crate::edit::lex::c_tokens(text),
+        Language::Make => joined()
             .lines()
             .map(|l| l.split('#').next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|l| !l.is_empty())
             .collect(),
-        Language::Kconfig => kconfig_units(&text),
+        Language::Kconfig => kconfig_units(&joined()),
     }
 }
 
@@ -264,69 +264,6 @@ fn kconfig_units(text: &str) -> Vec<String> {
         }
     }
     flush(&mut props, &mut out);
-    out
-}
-
-/// C tokens with comments removed; preprocessor lines end in a `\n`
-/// token, since there a line break is syntax.
-fn c_tokens(text: &str) -> Vec<String> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut in_directive = false;
-    let mut line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            if in_directive {
-                out.push("\n".to_string());
-                in_directive = false;
-            }
-            line_start = true;
-            i += 1;
-            continue;
-        }
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if b[i..].starts_with(b"/*") {
-            let end = text[i + 2..].find("*/").map(|e| i + 2 + e + 2).unwrap_or(b.len());
-            // A comment spanning lines still ends a directive's line.
-            if in_directive && text[i..end].contains('\n') {
-                out.push("\n".to_string());
-                in_directive = false;
-            }
-            i = end;
-            continue;
-        }
-        if b[i..].starts_with(b"//") {
-            i = text[i..].find('\n').map(|e| i + e).unwrap_or(b.len());
-            continue;
-        }
-        if c == b'#' && line_start {
-            in_directive = true;
-        }
-        line_start = false;
-        let start = i;
-        if c == b'"' || c == b'\'' {
-            i += 1;
-            while i < b.len() && b[i] != c {
-                i += if b[i] == b'\\' { 2 } else { 1 };
-            }
-            i = (i + 1).min(b.len());
-        } else if c.is_ascii_alphanumeric() || c == b'_' {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                i += 1;
-            }
-        } else {
-            i += 1;
-        }
-        out.push(text[start..i].to_string());
-    }
-    if in_directive {
-        out.push("\n".to_string());
-    }
     out
 }
 

@@ -12,10 +12,12 @@
 pub mod arch;
 pub mod cli;
 pub mod color;
+pub mod data_file;
 pub mod descriptor;
 pub mod edit;
 pub mod fidelity;
 pub mod golden;
+pub mod input;
 pub mod kernel;
 pub mod output;
 pub mod patch;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::arch::Arch;
 use crate::descriptor::{self, ArchSpec};
@@ -36,29 +36,8 @@ pub fn port_arch(arch: Arch, tree: &Path, templates: &Path) -> Result<Ported> {
     let inputs = port::read_inputs(tree, &spec)?;
     let port = port::port(&spec, &tpl, &inputs)?;
     let model = verify::generated_port(&spec, &port)?;
-    let arch_text = arch_text(&spec, templates)?;
+    let arch_text = tpl.arch_text(&spec).into_iter().map(crate::data_file::fold_ws).collect();
     Ok(Ported { spec, port, model, arch_text })
-}
-
-/// The arch-specific lines (hook C text and the arch's own templates;
-/// shared templates are generic), whitespace-folded.
-fn arch_text(spec: &ArchSpec, templates: &Path) -> Result<Vec<String>> {
-    let fold = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut lines: Vec<String> = spec
-        .descriptor
-        .hooks
-        .values()
-        .flat_map(|h| h.c.iter().chain(&h.prototype).flat_map(|c| c.lines().map(fold)).collect::<Vec<_>>())
-        .collect();
-    let dir = templates.join(spec.arch.name());
-    for e in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
-        let path = e?.path();
-        if path.extension().is_some_and(|x| x == "tera") {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            lines.extend(text.lines().map(fold));
-        }
-    }
-    Ok(lines)
 }
 
 /// What porting an arch gave: its port, or evidence that the tree has it already.
@@ -108,7 +87,7 @@ pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Optio
     for f in &spec.descriptor.files {
         for op in &f.edits {
             if let crate::edit::Op::KconfigSelect { config, symbol } = op {
-                let text = crate::kernel::trees::read_optional(&tree.join(&f.path))?.unwrap_or_default();
+                let text = crate::input::read_optional(&tree.join(&f.path))?.unwrap_or_default();
                 if !crate::edit::kbuild::kconfig_selects(&text, config, symbol) {
                     return Ok(None);
                 }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use crate::arch::Arch;
 use crate::descriptor::ArchSpec;
 use crate::edit;
-use crate::kernel::trees::read_optional;
+use crate::input::read_optional;
 use crate::render::{ArchRenderer, Templates};
 
 /// One file the port touches: its content before and after.
@@ -75,20 +75,5 @@ pub fn port(
         }
         files.push(PortedFile { path: f.path.clone(), before, after });
     }
-    Ok(Port { arch: spec.arch, files, template_lines: template_lines(spec, templates) })
-}
-
-fn template_lines(spec: &ArchSpec, templates: &Templates) -> usize {
-    let mut names: Vec<&str> =
-        spec.descriptor.files.iter().flat_map(|f| &f.edits).filter_map(|op| op.template()).collect();
-    names.extend(spec.descriptor.hooks.values().filter_map(|h| h.template.as_deref()));
-    names.sort();
-    names.dedup();
-    let hook_text: usize = spec
-        .descriptor
-        .hooks
-        .values()
-        .map(|h| h.c.as_deref().map_or(0, |c| c.trim_end().lines().count()) + h.prototype.as_ref().map_or(0, |_| 1))
-        .sum();
-    templates.arch_lines(&names) + hook_text
+    Ok(Port { arch: spec.arch, files, template_lines: templates.arch_text(spec).len() })
 }

@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use archport_generic::Hook;
 use serde::Serialize;
 
-use crate::descriptor::{ArchSpec, HookSpec};
+use crate::data_file::tera_error;
+use crate::descriptor::{ArchSpec, HookBody, HookSpec};
 use crate::edit::Render;
 
 /// Column the continuation backslashes of a multi-line macro align to,
@@ -21,8 +22,8 @@ const BACKSLASH_COLUMN: usize = 72;
 pub struct Templates {
     tera: tera::Tera,
     arch: String,
-    /// Lines of arch-specific template text, per template name.
-    arch_lines: std::collections::BTreeMap<String, usize>,
+    /// The arch's own templates' text, per template name.
+    arch_texts: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -37,7 +38,7 @@ impl Templates {
     pub fn load(root: &Path, spec: &ArchSpec) -> Result<Templates> {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![]);
-        let mut arch_lines = std::collections::BTreeMap::new();
+        let mut arch_texts = std::collections::BTreeMap::new();
         let arch = spec.arch.name().to_string();
         for folder in ["shared", arch.as_str()] {
             let dir = root.join(folder);
@@ -51,11 +52,11 @@ impl Templates {
                 tera.add_raw_template(&name, &text)
                     .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), tera_error(&e)))?;
                 if folder != "shared" {
-                    arch_lines.insert(stem, text.lines().count());
+                    arch_texts.insert(stem, text);
                 }
             }
         }
-        Ok(Templates { tera, arch, arch_lines })
+        Ok(Templates { tera, arch, arch_texts })
     }
 
     fn resolve(&self, name: &str) -> Result<String, String> {
@@ -76,22 +77,24 @@ impl Templates {
         self.tera.render(&full, context).map_err(|e| format!("template {full}: {}", tera_error(&e)))
     }
 
-    /// Lines of arch-specific template text the named templates hold.
-    pub fn arch_lines(&self, names: &[&str]) -> usize {
-        names.iter().filter_map(|n| self.arch_lines.get(*n)).sum()
+    /// The arch-specific text a port uses, line by line: its hooks' C
+    /// text and the arch's own templates that its edits and hooks name
+    /// (shared templates are generic). The one notion of "what is
+    /// specific to this arch" that template-line counts and the generic
+    /// share both derive from.
+    pub fn arch_text<'a>(&'a self, spec: &'a ArchSpec) -> Vec<&'a str> {
+        let mut names: Vec<&str> =
+            spec.descriptor.files.iter().flat_map(|f| &f.edits).filter_map(|op| op.template()).collect();
+        names.extend(spec.descriptor.hooks.values().filter_map(|h| match &h.body {
+            HookBody::Template(t) => Some(t.as_str()),
+            _ => None,
+        }));
+        names.sort();
+        names.dedup();
+        let hooks = spec.descriptor.hooks.values().filter_map(|h| h.c_text()).flat_map(|c| c.trim_end().lines());
+        let templates = names.into_iter().filter_map(|n| self.arch_texts.get(n)).flat_map(|t| t.lines());
+        hooks.chain(templates).collect()
     }
-}
-
-/// Tera's error and its causes on one line.
-fn tera_error(e: &tera::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg.replace('\n', " ")
 }
 
 /// Renders everything one arch's edits ask for.
@@ -107,7 +110,6 @@ impl ArchRenderer<'_> {
         let hooks: Vec<HookView> = self
             .spec
             .hooks()
-            .into_iter()
             .filter_map(|(hook, spec)| {
                 define(hook, spec).map(|define| HookView { name: hook.name(), c_name: hook.c_name(), define })
             })
@@ -130,10 +132,13 @@ impl Render for ArchRenderer<'_> {
 /// The C definition of one hook, or `None` when an arch template renders
 /// it (a hook with a `template`).
 pub fn define(hook: Hook, spec: &HookSpec) -> Option<String> {
-    if let (Some(proto), Some(function)) = (&spec.prototype, &spec.function) {
-        return Some(format!("{proto}\n{}", align(&format!("#define {}", hook.c_name()), function, 40)));
-    }
-    let body = spec.c.as_ref()?;
+    let body = match &spec.body {
+        HookBody::Function { prototype, name } => {
+            return Some(format!("{prototype}\n{}", align(&format!("#define {}", hook.c_name()), name, 40)))
+        }
+        HookBody::Template(_) => return None,
+        HookBody::C(body) => body,
+    };
     let head = format!("#define {}({})", hook.c_name(), hook.params().join(", "));
     let lines: Vec<&str> = body.trim_end().lines().collect();
     if let [single] = lines.as_slice() {
@@ -177,20 +182,12 @@ fn width(s: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn spec_none() -> HookSpec {
-        HookSpec {
-            effects: vec![],
-            c: None,
-            prototype: None,
-            function: None,
-            template: None,
-            defensive: vec![],
-            defensive_reason: None,
-        }
+    fn spec_with(body: HookBody) -> HookSpec {
+        HookSpec { effects: vec![], body, defensive: vec![], defensive_reason: None }
     }
 
     fn spec(c: &str) -> HookSpec {
-        HookSpec { c: Some(c.into()), ..spec_none() }
+        spec_with(HookBody::C(c.into()))
     }
 
     #[test]
@@ -214,11 +211,10 @@ mod tests {
 
     #[test]
     fn function_hooks_alias_their_function() {
-        let s = HookSpec {
-            prototype: Some("enum fixed_addresses kmap_local_map_idx(int type, unsigned long pfn);".into()),
-            function: Some("kmap_local_map_idx".into()),
-            ..spec_none()
-        };
+        let s = spec_with(HookBody::Function {
+            prototype: "enum fixed_addresses kmap_local_map_idx(int type, unsigned long pfn);".into(),
+            name: "kmap_local_map_idx".into(),
+        });
         assert_eq!(
             define(Hook::MapIdx, &s).unwrap(),
             "enum fixed_addresses kmap_local_map_idx(int type, unsigned long pfn);\n#define arch_kmap_local_map_idx\t\tkmap_local_map_idx"

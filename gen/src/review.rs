@@ -12,7 +12,7 @@ use walkdir::WalkDir;
 
 use crate::arch::Arch;
 use crate::fidelity::{self, FileComparison, FileStatus, Verdict};
-use crate::kernel::trees::read_optional;
+use crate::input::read_optional;
 use crate::port::Port;
 
 #[derive(Clone, Debug, Serialize)]

@@ -171,3 +171,89 @@ fn a_killed_run_leaves_every_file_whole() {
         }
     }
 }
+
+#[test]
+fn duplicate_and_non_canonical_descriptor_paths_are_refused() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    let desc = tpl.path().join("arm/port.toml");
+    edit(&desc, "path = \"arch/arm/mm/highmem.c\"", "path = \"arch/arm/./mm//highmem.c\"");
+    fails_with(
+        &port_arm(tree.path(), tpl.path(), out.path()),
+        &["is not written canonically (as `arch/arm/mm/highmem.c`)"],
+    );
+
+    let tpl = templates_copy();
+    let desc = tpl.path().join("arm/port.toml");
+    edit(&desc, "path = \"arch/arm/mm/cache-xsc3l2.c\"", "path = \"arch/arm/mm/cache-feroceon-l2.c\"");
+    fails_with(
+        &port_arm(tree.path(), tpl.path(), out.path()),
+        &["`arch/arm/mm/cache-feroceon-l2.c` has two [[file]] entries"],
+    );
+    assert!(!out.path().join("arm").exists());
+}
+
+#[test]
+fn an_unknown_effect_lists_the_known_ones_with_its_line() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    edit(&tpl.path().join("arm/port.toml"), "\"tlb_flush_page\"", "\"tlb_flush_pgae\"");
+    let o = port_arm(tree.path(), tpl.path(), out.path());
+    fails_with(&o, &["arm/port.toml:", "unknown effect `tlb_flush_pgae` (known: tlb_flush_page, tlb_flush_all"]);
+}
+
+#[test]
+fn a_fifo_in_the_tree_is_refused_instead_of_waited_on() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    let kconfig = tree.path().join("arch/arm/Kconfig");
+    std::fs::remove_file(&kconfig).unwrap();
+    let c = std::ffi::CString::new(kconfig.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &["arch/arm/Kconfig is not a regular file"]);
+}
+
+#[test]
+fn non_ascii_code_in_a_tree_is_compared_not_a_panic() {
+    // A hard-linked copy of the pre-port tree whose csky entry.S (a file
+    // the review compares, but the port does not touch) has a non-ASCII
+    // line outside any comment.
+    let k = kernel();
+    let top = tempfile::tempdir().unwrap();
+    let tree = top.path().join("tree");
+    archport::kernel::trees::link_tree(&k.pre_port, &tree).unwrap();
+    let entry = tree.join("arch/csky/kernel/entry.S");
+    let mut text = std::fs::read(&entry).unwrap();
+    std::fs::remove_file(&entry).unwrap();
+    text.extend_from_slice("# Zoë\n\t\"ünïcode\" '\\é'\n".as_bytes());
+    std::fs::write(&entry, text).unwrap();
+    let t = tree.to_str().unwrap();
+    let o = archport(&["diff", "--quiet", "--arch", "csky", "--tree", t]);
+    assert_eq!(o.status.code(), Some(1), "entry.S now differs from the golden tree: {}", stderr(&o));
+    assert!(stdout(&o).contains("arch/csky/kernel/entry.S"), "{}", stdout(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    let o = archport(&["verify", "--quiet", "--arch", "csky", "--tree", t]);
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_signoff_that_would_inject_a_header_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    for bad in ["Jane\r\nBcc: all@example.org <j@example.org>", "Jane <a@b@c>"] {
+        let o =
+            archport(&["series", "--quiet", "--arch", "csky", "--signoff", bad, "--out", out.path().to_str().unwrap()]);
+        fails_with(&o, &["--signoff"]);
+    }
+    let o = archport(&[
+        "series",
+        "--quiet",
+        "--arch",
+        "csky",
+        "--signoff",
+        "Jane <j@example.org>",
+        "--date",
+        "@253402300800",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    fails_with(&o, &["1 to 9999"]);
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
+}

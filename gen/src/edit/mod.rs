@@ -4,12 +4,14 @@
 //! `words` (renames, exact text), `doc` (kernel-doc paragraphs), `remove` (definitions, declarations,
 //! statements), `place` (anchors, inserting and moving text), `kbuild`
 //! (Kconfig, Makefiles). `c` locates C definitions with tree-sitter;
+//! `lex` is the C token stream the fidelity check and the hook reader share;
 //! `text` holds the byte-level line helpers they all share.
 
 pub mod c;
 mod doc;
 mod includes;
 pub mod kbuild;
+pub mod lex;
 mod ops;
 mod place;
 mod remove;

@@ -117,7 +117,9 @@ fn read_current(dir: &Path, current: &Path) -> Result<Option<KernelCache>> {
 
 /// Refuses a folder that is not a kernel source tree, with the reason.
 pub fn check_kernel_tree(dir: &Path) -> Result<()> {
-    let makefile = std::fs::read_to_string(dir.join("Makefile")).unwrap_or_default();
+    // Read as any tree file is: a FIFO or a huge file there is no Makefile.
+    let makefile = crate::input::read_optional(&dir.join("Makefile")).ok().flatten().unwrap_or_default();
+    let makefile = String::from_utf8_lossy(&makefile);
     let reason = if !dir.is_dir() {
         Some("no such folder")
     } else if !makefile.lines().any(|l| l.starts_with("VERSION =")) {

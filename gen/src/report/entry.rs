@@ -7,7 +7,7 @@ use anyhow::Result;
 use archport_generic::model::Variant;
 
 use super::{ArchEntry, HookEntry, ModelEntry};
-use crate::descriptor::ArchSpec;
+use crate::descriptor::{ArchSpec, HookBody};
 use crate::pipeline;
 use crate::verify;
 
@@ -50,29 +50,24 @@ pub fn model_entry(p: &pipeline::Ported, golden: &Path) -> Result<ModelEntry> {
 /// The hooks of a descriptor as the report lists them.
 pub fn hook_entries(spec: &ArchSpec) -> Vec<HookEntry> {
     spec.hooks()
-        .into_iter()
         .map(|(hook, h)| HookEntry {
             c_name: hook.c_name().to_string(),
             effects: h
                 .effects
                 .iter()
-                .map(|e| {
-                    let g = e.guarded();
-                    match g.when {
-                        Some(c) => format!(
-                            "{} (when {})",
-                            g.effect,
-                            serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or("?")
-                        ),
-                        None => g.effect.to_string(),
-                    }
+                .map(|g| match g.when {
+                    Some(c) => format!(
+                        "{} (when {})",
+                        g.effect,
+                        serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or("?")
+                    ),
+                    None => g.effect.to_string(),
                 })
                 .collect(),
-            c: match (&h.c, &h.prototype, &h.template) {
-                (Some(c), _, _) => c.trim().to_string(),
-                (_, Some(p), _) => p.clone(),
-                (_, _, Some(t)) => format!("(template {t})"),
-                _ => String::new(),
+            c: match &h.body {
+                HookBody::C(c) => c.trim().to_string(),
+                HookBody::Function { prototype, .. } => prototype.clone(),
+                HookBody::Template(t) => format!("(template {t})"),
             },
         })
         .collect()

@@ -7,7 +7,7 @@
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// A point in time and the UTC offset it is shown in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,11 +47,21 @@ impl MailDate {
             return if parts.next().is_some() || shown.is_none() {
                 Err(bad())
             } else {
-                Ok(MailDate { unix, offset_minutes })
+                MailDate { unix, offset_minutes }.in_range(s)
             };
         }
         let parsed = DateTime::parse_from_rfc2822(s).ok().or_else(|| iso(s)).ok_or_else(bad)?;
-        Ok(MailDate { unix: parsed.timestamp(), offset_minutes: parsed.offset().local_minus_utc() / 60 })
+        MailDate { unix: parsed.timestamp(), offset_minutes: parsed.offset().local_minus_utc() / 60 }.in_range(s)
+    }
+
+    /// A mail date has a four-digit year (RFC 5322): years past 9999 (or
+    /// before 1) cannot be written as one.
+    fn in_range(self, given: &str) -> Result<MailDate, String> {
+        let offset = FixedOffset::east_opt(self.offset_minutes * 60).ok_or("offset out of range")?;
+        match offset.timestamp_opt(self.unix, 0).single() {
+            Some(at) if (1..=9999).contains(&at.year()) => Ok(self),
+            _ => Err(format!("the date `{given}` is outside the years 1 to 9999 that a mail date can show")),
+        }
     }
 
     /// `Tue, 3 Nov 2020 10:27:00 +0100`, as git writes it.
@@ -133,10 +143,16 @@ mod tests {
             "2020-11-03T10:27+2500",
             "@99999999999999999",
             "@-99999999999999",
+            "@253402300800",
+            "@253402300000 +0100",
+            "10000-01-01",
         ] {
             assert!(MailDate::parse(bad).is_err(), "{bad}");
         }
         assert!(MailDate::parse("soon").unwrap_err().contains("RFC 2822"));
+        // The last instant a four-digit year can show, and one second past it.
+        assert!(MailDate::parse("@253402300799").is_ok());
+        assert!(MailDate::parse("@253402300800").unwrap_err().contains("1 to 9999"));
     }
 
     #[test]

@@ -29,16 +29,30 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Reads `Name <email>`.
+    /// Reads `Name <email>`. What a mail header cannot carry safely is
+    /// refused, never written raw: control characters (a CR or LF would
+    /// start a header of its own), an address that is not one `@`
+    /// between a user and a host, a name or address past the lengths
+    /// mail allows (RFC 5321's 64 and 255 octets, a name that keeps the
+    /// `From:` line within 998).
     pub fn parse(s: &str) -> Result<Identity, String> {
-        let bad = || format!("`{s}` is not of the form `Name <email@example.org>`");
-        let (name, rest) = s.trim().split_once('<').ok_or_else(bad)?;
-        let email = rest.strip_suffix('>').ok_or_else(bad)?.trim();
+        let bad = |why: &str| format!("`{}` is not of the form `Name <email@example.org>`: {why}", s.escape_debug());
+        if s.chars().any(char::is_control) {
+            return Err(bad("it holds a control character (a line break would inject a mail header)"));
+        }
+        let (name, rest) = s.trim().split_once('<').ok_or_else(|| bad("no `<`"))?;
+        let email = rest.strip_suffix('>').ok_or_else(|| bad("it does not end with `>`"))?.trim();
         let name = name.trim();
-        let (user, host) = email.split_once('@').ok_or_else(bad)?;
-        let clean = |t: &str| !t.is_empty() && !t.contains(|c: char| c.is_whitespace() || "<>,\"".contains(c));
-        if name.is_empty() || name.contains(['<', '>', '\n']) || !clean(user) || !clean(host) {
-            return Err(bad());
+        let (user, host) = email.split_once('@').ok_or_else(|| bad("the address has no `@`"))?;
+        let clean = |t: &str| !t.is_empty() && !t.contains(|c: char| c.is_whitespace() || "<>,\"@".contains(c));
+        if name.is_empty() || name.contains(['<', '>']) {
+            return Err(bad("the name is empty or holds `<` or `>`"));
+        }
+        if !clean(user) || !clean(host) {
+            return Err(bad("the address must be one `@` between a user and a host, without spaces or `<>,\"`"));
+        }
+        if user.len() > 64 || host.len() > 255 || name.len() > 400 {
+            return Err(bad("too long for a mail header (user 64, host 255, name 400 bytes at most)"));
         }
         Ok(Identity { name: name.to_string(), email: email.to_string() })
     }
@@ -322,6 +336,14 @@ mod tests {
         );
         for bad in ["jane@example.org", "Jane <>", "<j@e.org>", "Jane <j e@x.org>", "Jane <jane>"] {
             assert!(Identity::parse(bad).is_err(), "{bad}");
+        }
+        // What would inject a header or break the line is refused (issue 10, item 7).
+        let long = format!("{} <j@e.org>", "J".repeat(999));
+        for bad in
+            ["Jane\r\nBcc: all@x.org <j@e.org>", "Jane <j@e.org>\nBcc: x", "Ja\u{7}ne <j@e.org>", "Jane <a@b@c>", &long]
+        {
+            let err = Identity::parse(bad).unwrap_err();
+            assert!(err.contains("control character") || err.contains("one `@`") || err.contains("too long"), "{err}");
         }
         assert_eq!(
             encode_address("\"David S. Miller\" <davem@davemloft.net>"),

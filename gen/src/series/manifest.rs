@@ -14,6 +14,7 @@ use archport_generic::{Effect, Hook};
 use serde::{Deserialize, Serialize};
 
 use crate::arch::Arch;
+use crate::data_file::tera_error;
 use crate::descriptor::ArchSpec;
 use crate::edit::Op;
 use crate::port::Port;
@@ -71,10 +72,7 @@ impl Manifest {
     /// Loads `<dir>/series.toml`, `<dir>/commit.tera` and `<dir>/cover.tera`.
     pub fn load(dir: &Path) -> Result<Manifest> {
         let path = dir.join("series.toml");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading the series manifest {}", path.display()))?;
-        let raw: ManifestFile =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+        let raw: ManifestFile = crate::data_file::load_toml(&path).context("reading the series manifest")?;
         let mut patches = Vec::new();
         for e in raw.patches {
             let arch: Arch = e.arch.parse().map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
@@ -140,8 +138,7 @@ impl Manifest {
             .map_err(|e| anyhow::anyhow!("{}: {}", self.dir.join(format!("{name}.tera")).display(), tera_error(&e)))
     }
 
-    fn effect_words(&self, spec: &ArchSpec, hook: &str, entry: &crate::descriptor::EffectEntry) -> Result<String> {
-        let g = entry.guarded();
+    fn effect_words(&self, spec: &ArchSpec, hook: &str, g: &archport_generic::GuardedEffect) -> Result<String> {
         let mut s = self.effects[g.effect.name()].clone();
         if let Some(cond) = g.when {
             let key = serde_json::to_value(cond)?.as_str().unwrap_or_default().to_string();
@@ -168,10 +165,13 @@ impl Manifest {
                 params: hook.params().join(", "),
                 when: hook.summary().starts_with("Called").then(|| sentence_case(hook.summary())),
                 does: if words.is_empty() { "does nothing".to_string() } else { words.join(", then ") },
-                function: h.function.clone(),
+                function: match &h.body {
+                    crate::descriptor::HookBody::Function { name, .. } => Some(name.clone()),
+                    _ => None,
+                },
             });
         }
-        let defaults = Hook::ALL.iter().filter(|h| !d.hooks.contains_key(h.name())).map(|h| h.c_name()).collect();
+        let defaults = Hook::ALL.iter().filter(|h| !d.hooks.contains_key(h)).map(|h| h.c_name()).collect();
         let mut edits = Edits::default();
         for f in &d.files {
             for op in &f.edits {
@@ -218,7 +218,7 @@ impl CoverPatch {
             arch: spec.arch,
             name: entry.name.clone(),
             subject: entry.subject.clone(),
-            hooks: spec.hooks().iter().map(|(h, _)| h.c_name()).collect(),
+            hooks: spec.hooks().map(|(h, _)| h.c_name()).collect(),
             deleted: port.files.iter().filter(|f| f.after.is_none()).count(),
         }
     }
@@ -349,16 +349,6 @@ fn tidy(text: &str) -> String {
         out.pop();
     }
     out.join("\n")
-}
-
-fn tera_error(e: &tera::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    msg
 }
 
 /// The `wrap` filter: `text | wrap(prefix="- ", indent="  ", width=72)`.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use archport_generic::{Condition, DcacheKind, Effect, GuardedEffect, HardwareFacts, Hook};
 
-use crate::fidelity::{code_units, Language};
+use crate::edit::lex::c_tokens;
 
 /// A hook definition found in a header: its body as C tokens.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +26,7 @@ const NOT_CALLS: [&str; 8] = ["do", "while", "if", "return", "IS_ENABLED", "size
 /// Finds `#define arch_kmap_local_*` macros and `arch_kmap_local_*`
 /// inline functions in a header.
 pub fn find_hooks(header: &[u8]) -> Vec<FoundHook> {
-    let tokens = code_units(Language::C, header);
+    let tokens = c_tokens(header);
     let mut found: Vec<FoundHook> = Vec::new();
     let mut i = 0;
     while i < tokens.len() {

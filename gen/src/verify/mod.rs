@@ -68,8 +68,7 @@ impl ArchVerdict {
 pub fn declared_port(spec: &ArchSpec) -> PortSpec {
     let mut port = PortSpec::new(spec.descriptor.facts);
     for (hook, h) in spec.hooks() {
-        let effects: Vec<_> = h.effects.iter().map(|e| e.guarded()).collect();
-        port = port.with_hook(hook, &effects);
+        port = port.with_hook(hook, &h.effects);
     }
     port
 }
@@ -81,7 +80,7 @@ pub fn header_port(spec: &ArchSpec, header: &[u8]) -> Result<PortSpec, Vec<Strin
     let mut port = PortSpec::new(spec.descriptor.facts);
     let mut unmodelled = Vec::new();
     for found in find_hooks(header) {
-        match effects_of(&found.tokens, &spec.descriptor.c_effects, &spec.descriptor.facts) {
+        match effects_of(&found.tokens, &spec.c_effects(), &spec.descriptor.facts) {
             Ok(effects) => port = port.with_hook(found.hook, &effects),
             Err(what) => unmodelled.push(format!("{}: {}", found.hook.c_name(), what.join(", "))),
         }
@@ -101,7 +100,7 @@ pub fn hooks_header(arch: Arch) -> String {
 /// The port a tree defines (`arch/<arch>/include/asm/highmem.h`).
 pub fn tree_port(spec: &ArchSpec, tree: &Path) -> Result<Result<PortSpec, Vec<String>>> {
     let path = tree.join(hooks_header(spec.arch));
-    let header = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let header = crate::input::read(&path)?;
     Ok(header_port(spec, &header))
 }
 
