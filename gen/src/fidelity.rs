@@ -9,8 +9,8 @@
 
 use std::ops::Range;
 
+use crate::diff_budget;
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
 
 /// Per-file outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -77,7 +77,15 @@ pub struct FileComparison {
     pub path: String,
     pub status: FileStatus,
     pub code_token_diff: usize,
+    /// The token streams are too far apart to count within the diff
+    /// budget: `code_token_diff` is a lower bound.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tokens_at_least: bool,
     pub similarity: f32,
+    /// The lines are too far apart to compare within the diff budget:
+    /// `similarity` is an upper bound.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub similarity_at_most: bool,
     /// Why a difference is the golden port's fault, found mechanically.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub justification: Option<String>,
@@ -115,13 +123,16 @@ pub fn compare(
     let lang = Language::of(path);
     let tokens = |t: Option<&[u8]>| t.map(|t| code_units(lang, t)).unwrap_or_default();
     let (gt, rt) = (tokens(generated), tokens(golden));
-    let (rs, gs): (Vec<&str>, Vec<&str>) =
-        (rt.iter().map(String::as_str).collect(), gt.iter().map(String::as_str).collect());
-    let token_diff = TextDiff::from_slices(&rs, &gs).iter_all_changes().filter(|c| c.tag() != ChangeTag::Equal).count();
-    let similarity = match (generated, golden) {
-        (Some(a), Some(b)) => TextDiff::from_lines(&String::from_utf8_lossy(b), &String::from_utf8_lossy(a)).ratio(),
-        (None, None) => 1.0,
-        _ => 0.0,
+    let tokens_apart = diff_budget::distance(&rt, &gt);
+    let (similarity, similarity_at_most) = match (generated, golden) {
+        (Some(a), Some(b)) => {
+            let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+            let (al, bl) = (diff_budget::lines(&a), diff_budget::lines(&b));
+            let d = diff_budget::distance(&bl, &al);
+            (diff_budget::ratio(d, bl.len(), al.len()), !d.is_exact())
+        }
+        (None, None) => (1.0, false),
+        _ => (0.0, false),
     };
     let status = if generated == golden {
         FileStatus::Identical
@@ -140,7 +151,15 @@ pub fn compare(
         }
         _ => None,
     };
-    FileComparison { path: path.to_string(), status, code_token_diff: token_diff, similarity, justification }
+    FileComparison {
+        path: path.to_string(),
+        status,
+        code_token_diff: tokens_apart.count(),
+        tokens_at_least: !tokens_apart.is_exact(),
+        similarity,
+        similarity_at_most,
+        justification,
+    }
 }
 
 /// The golden file does not preprocess (an `#endif` without its `#if`,
@@ -287,7 +306,7 @@ pub fn verdict(files: &[FileComparison]) -> Verdict {
 pub fn review_diff(path: &str, generated: Option<&[u8]>, golden: Option<&[u8]>) -> String {
     let g = golden.map(|t| String::from_utf8_lossy(t).into_owned()).unwrap_or_default();
     let n = generated.map(|t| String::from_utf8_lossy(t).into_owned()).unwrap_or_default();
-    TextDiff::from_lines(&g, &n)
+    diff_budget::line_diff(&g, &n)
         .unified_diff()
         .context_radius(3)
         .header(&format!("golden/{path}"), &format!("generated/{path}"))

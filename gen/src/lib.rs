@@ -14,6 +14,7 @@ pub mod cli;
 pub mod color;
 pub mod data_file;
 pub mod descriptor;
+pub mod diff_budget;
 pub mod edit;
 pub mod fidelity;
 pub mod golden;

@@ -48,6 +48,7 @@ impl Templates {
             for file in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "tera")) {
                 let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
                 let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                refuse_composition(&file, &text)?;
                 let name = format!("{folder}/{stem}");
                 tera.add_raw_template(&name, &text)
                     .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), tera_error(&e)))?;
@@ -95,6 +96,24 @@ impl Templates {
         let templates = names.into_iter().filter_map(|n| self.arch_texts.get(n)).flat_map(|t| t.lines());
         hooks.chain(templates).collect()
     }
+}
+
+/// Arch templates are fragments of C: they need no macros, imports,
+/// includes or inheritance, and those are how a template recurses
+/// without end (tera has no recursion limit; the stack overflows). They
+/// are refused, with the line, rather than run.
+fn refuse_composition(file: &Path, text: &str) -> Result<()> {
+    let tag = regex::Regex::new(r"\{%-?\s*(macro|import|include|extends)\b").expect("a valid pattern");
+    if let Some(m) = tag.captures(text) {
+        let line = text[..m.get(0).map_or(0, |g| g.start())].matches('\n').count() + 1;
+        anyhow::bail!(
+            "{}:{line}: `{}` is not allowed in archport templates (they are plain fragments; macros, imports, \
+             includes and inheritance could recurse without end)",
+            file.display(),
+            &m[1]
+        );
+    }
+    Ok(())
 }
 
 /// Renders everything one arch's edits ask for.

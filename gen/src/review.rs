@@ -125,7 +125,7 @@ fn added_code_lines(
     let added = |new: Option<&[u8]>| -> Vec<String> {
         let old = String::from_utf8_lossy(before.unwrap_or_default()).into_owned();
         let new = String::from_utf8_lossy(new.unwrap_or_default()).into_owned();
-        similar::TextDiff::from_lines(&old, &new)
+        crate::diff_budget::line_diff(&old, &new)
             .iter_all_changes()
             .filter(|c| c.tag() == similar::ChangeTag::Insert)
             .map(|c| c.value().split_whitespace().collect::<Vec<_>>().join(" "))

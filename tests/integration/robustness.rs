@@ -257,3 +257,14 @@ fn a_signoff_that_would_inject_a_header_is_refused() {
     fails_with(&o, &["1 to 9999"]);
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
 }
+
+#[test]
+fn a_template_that_could_recurse_is_refused_with_its_line() {
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    std::fs::write(
+        tpl.path().join("arm/high_get.tera"),
+        "static inline void x(void) {}\n{% macro r(n) %}{{ self::r(n=n) }}{% endmacro r %}{{ self::r(n=1) }}\n",
+    )
+    .unwrap();
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &["arm/high_get.tera:2: `macro` is not allowed"]);
+}

@@ -156,9 +156,11 @@ fn text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) -> Str
         };
         for f in r.files.iter().filter(shown) {
             let why = f.justification.as_deref().map(|j| format!(" — justified: {j}")).unwrap_or_default();
+            let more = if f.tokens_at_least { "more than " } else { "" };
+            let at_most = if f.similarity_at_most { "at most " } else { "" };
             let _ = writeln!(
                 out,
-                "\n{}: {} {}, {} code tokens differ, similarity {:.2}{why}",
+                "\n{}: {} {}, {more}{} code tokens differ, similarity {at_most}{:.2}{why}",
                 r.arch, f.path, f.status, f.code_token_diff, f.similarity
             );
             if detail == Detail::Diffs && f.status != FileStatus::Equivalent {

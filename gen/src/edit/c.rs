@@ -35,14 +35,24 @@ fn declarator_name<'a>(mut node: Node<'a>, src: &'a [u8]) -> Option<&'a str> {
 }
 
 /// Visits every node in document order.
-fn walk<'a>(tree: &'a Tree, mut visit: impl FnMut(Node<'a>)) {
-    let mut cursor = tree.walk();
+fn walk<'a>(tree: &'a Tree, visit: impl FnMut(Node<'a>)) {
+    descendants(tree.root_node(), visit);
+}
+
+/// Visits `node` and everything below it, in document order, with a
+/// cursor rather than recursion: a file of 50,000 nested braces is as
+/// deep a tree as it is, and must not overflow the stack.
+fn descendants<'a>(node: Node<'a>, mut visit: impl FnMut(Node<'a>)) {
+    let mut cursor = node.walk();
     loop {
         visit(cursor.node());
         if cursor.goto_first_child() {
             continue;
         }
         loop {
+            if cursor.node() == node {
+                return;
+            }
             if cursor.goto_next_sibling() {
                 break;
             }
@@ -90,17 +100,16 @@ pub fn calls_by_function(text: &[u8]) -> Vec<(String, Vec<String>)> {
 }
 
 fn collect_calls(n: Node, text: &[u8], calls: &mut Vec<String>) {
-    if n.kind() == "call_expression" {
+    descendants(n, |n| {
+        if n.kind() != "call_expression" {
+            return;
+        }
         if let Some(f) = n.child_by_field_name("function").filter(|f| f.kind() == "identifier") {
             if let Ok(name) = f.utf8_text(text) {
                 calls.push(name.to_string());
             }
         }
-    }
-    let mut c = n.walk();
-    for child in n.children(&mut c) {
-        collect_calls(child, text, calls);
-    }
+    });
 }
 
 /// Byte ranges of the declarations (variables, prototypes) of `name`.
@@ -199,11 +208,8 @@ fn inside_function(mut n: Node) -> bool {
 }
 
 fn mentions(n: Node, text: &[u8], name: &str) -> bool {
-    if n.kind() == "identifier" && n.utf8_text(text).ok() == Some(name) {
-        return true;
-    }
-    let mut c = n.walk();
-    let found = n.children(&mut c).any(|child| mentions(child, text, name));
+    let mut found = false;
+    descendants(n, |n| found |= n.kind() == "identifier" && n.utf8_text(text).ok() == Some(name));
     found
 }
 
@@ -239,6 +245,20 @@ void __init kmap_init(void)
 }
 EXPORT_SYMBOL(kmap_init);
 ";
+
+    #[test]
+    fn deep_nesting_is_walked_without_recursion() {
+        // Run on a thread with a small stack: recursion per nesting level
+        // would overflow it long before 50,000 levels.
+        let deep = format!("void f(void)\n{{\n{}g();{}\n}}\n", "{".repeat(50_000), "}".repeat(50_000));
+        let calls = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || calls_by_function(deep.as_bytes()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(calls, [("f".to_string(), vec!["g".to_string()])]);
+    }
 
     #[test]
     fn finds_functions_declarations_and_statements() {

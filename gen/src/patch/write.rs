@@ -32,7 +32,7 @@ pub fn file_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> Vec
 /// Writes the `@@` hunks turning `old` into `new`, with three lines of
 /// context.
 pub fn write_hunks(old: &[u8], new: &[u8], out: &mut Vec<u8>) {
-    let diff = TextDiff::configure().algorithm(similar::Algorithm::Myers).diff_lines(old, new);
+    let diff = crate::diff_budget::byte_line_diff(old, new);
     for group in diff.grouped_ops(3) {
         let mut body = Vec::new();
         let (mut old_len, mut new_len) = (0, 0);

@@ -105,7 +105,7 @@ fn view(a: &ArchEntry) -> ArchView<'_> {
                 path: f.path.clone(),
                 status: f.status.to_string(),
                 tokens: f.code_token_diff,
-                similarity: format!("{:.2}", f.similarity),
+                similarity: format!("{}{:.2}", if f.similarity_at_most { "≤ " } else { "" }, f.similarity),
                 justification: f.justification.clone(),
                 rows: rows(golden.as_deref(), generated.as_deref()),
             })

@@ -2,7 +2,7 @@
 //! comments marked so the report can show them apart from code.
 
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
+use similar::ChangeTag;
 
 /// One row: the golden line on the left, the generated on the right.
 /// Each side is a list of segments `(is_comment, text)`.
@@ -22,7 +22,7 @@ pub fn rows(golden: Option<&[u8]>, generated: Option<&[u8]>) -> Vec<Row> {
     let g = String::from_utf8_lossy(golden.unwrap_or_default()).into_owned();
     let n = String::from_utf8_lossy(generated.unwrap_or_default()).into_owned();
     let (gl, nl) = (segments(&g), segments(&n));
-    let diff = TextDiff::from_lines(&g, &n);
+    let diff = crate::diff_budget::line_diff(&g, &n);
     let mut out = Vec::new();
     for (i, group) in diff.grouped_ops(3).iter().enumerate() {
         if i > 0 {

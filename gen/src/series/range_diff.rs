@@ -11,7 +11,7 @@
 //! characters; git does not).
 
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
+use similar::ChangeTag;
 
 use crate::arch::Arch;
 use crate::golden::GoldenPort;
@@ -105,7 +105,7 @@ fn short_id(text: &str) -> String {
 pub fn compare(arch: Arch, subject: &str, golden: &str, generated: &str) -> RangeDiff {
     let mut inner = Vec::new();
     if golden != generated {
-        let diff = TextDiff::from_lines(golden, generated);
+        let diff = crate::diff_budget::line_diff(golden, generated);
         let old_lines: Vec<&str> = golden.lines().collect();
         for group in diff.grouped_ops(3) {
             let first_old = group.first().map_or(0, |op| op.old_range().start);
