@@ -7,8 +7,6 @@
 //! meaning), plus the number of differing code tokens and `similar`'s
 //! ratio. A file deleted on one side must be deleted on the other.
 
-use std::ops::Range;
-
 use crate::diff_budget;
 use serde::Serialize;
 
@@ -145,12 +143,6 @@ pub fn compare(
     } else {
         FileStatus::Differs
     };
-    let justification = match status {
-        FileStatus::Differs | FileStatus::Missing | FileStatus::Extra if lang == Language::C => {
-            justify_by_preprocessor(generated, golden)
-        }
-        _ => None,
-    };
     FileComparison {
         path: path.to_string(),
         status,
@@ -158,82 +150,7 @@ pub fn compare(
         tokens_at_least: !tokens_apart.is_exact(),
         similarity,
         similarity_at_most,
-        justification,
-    }
-}
-
-/// The golden file does not preprocess (an `#endif` without its `#if`,
-/// or an `#if` never closed) while the generated one does, and the two
-/// differ in nothing but conditional directives.
-fn justify_by_preprocessor(generated: Option<&[u8]>, golden: Option<&[u8]>) -> Option<String> {
-    let (generated, golden) = (generated?, golden?);
-    let golden_err = conditional_balance(golden).err()?;
-    conditional_balance(generated).ok()?;
-    let directives = |t: &[u8]| conditional_directive_lines(t);
-    if !equivalent_outside(generated, &directives(generated), golden, &directives(golden)) {
-        return None;
-    }
-    Some(format!(
-        "the golden file does not preprocess: {golden_err}; the generated file is balanced and differs only in conditional directives"
-    ))
-}
-
-/// Byte ranges of the `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif`
-/// lines.
-fn conditional_directive_lines(text: &[u8]) -> Vec<Range<usize>> {
-    crate::edit::text::line_ranges(text)
-        .into_iter()
-        .filter(|l| {
-            let line = String::from_utf8_lossy(&text[l.clone()]).into_owned();
-            let d = line.trim_start().strip_prefix('#').map(str::trim_start).unwrap_or("");
-            ["if", "elif", "else", "endif"].iter().any(|k| d.starts_with(k))
-        })
-        .collect()
-}
-
-/// Whether two C texts are code-equivalent once the given byte ranges
-/// are cut out of each: how a justification shows that the part it
-/// vouches for is the only difference.
-pub fn equivalent_outside(a: &[u8], a_cut: &[Range<usize>], b: &[u8], b_cut: &[Range<usize>]) -> bool {
-    code_units(Language::C, &cut(a, a_cut)) == code_units(Language::C, &cut(b, b_cut))
-}
-
-/// `text` without the byte ranges `cuts` (each replaced by a newline, so
-/// preprocessor lines around a cut stay lines of their own).
-fn cut(text: &[u8], cuts: &[Range<usize>]) -> Vec<u8> {
-    let mut cuts = cuts.to_vec();
-    cuts.sort_by_key(|r| r.start);
-    let mut out = Vec::with_capacity(text.len());
-    let mut at = 0;
-    for r in cuts {
-        if r.start >= at {
-            out.extend_from_slice(&text[at..r.start]);
-            out.push(b'\n');
-            at = r.end;
-        } else {
-            at = at.max(r.end);
-        }
-    }
-    out.extend_from_slice(&text[at.min(text.len())..]);
-    out
-}
-
-/// Checks that `#if`/`#ifdef`/`#ifndef` and `#endif` pair up.
-pub fn conditional_balance(text: &[u8]) -> Result<(), String> {
-    let mut open: Vec<usize> = Vec::new();
-    for (i, line) in String::from_utf8_lossy(text).lines().enumerate() {
-        let l = line.trim_start();
-        let Some(d) = l.strip_prefix('#') else { continue };
-        let d = d.trim_start();
-        if d.starts_with("if") {
-            open.push(i + 1);
-        } else if d.starts_with("endif") && open.pop().is_none() {
-            return Err(format!("line {}: #endif without #if", i + 1));
-        }
-    }
-    match open.last() {
-        Some(line) => Err(format!("line {line}: #if never closed")),
-        None => Ok(()),
+        justification: None,
     }
 }
 
@@ -347,14 +264,5 @@ mod tests {
         assert_eq!((diff.status, diff.code_token_diff), (FileStatus::Differs, 2));
         assert_eq!(verdict(&[same.clone(), eq.clone()]), Verdict::Equivalent);
         assert_eq!(verdict(&[same, diff]), Verdict::Differs);
-    }
-
-    #[test]
-    fn an_unbalanced_golden_conditional_justifies_the_difference() {
-        let golden = b"#ifndef A\n#endif\nint x;\n#endif\n";
-        let generated = b"#ifndef A\n#endif\n#ifdef B\nint x;\n#endif\n";
-        let c = compare("init.c", Some(generated), Some(golden), true, true);
-        assert_eq!(c.status, FileStatus::Differs);
-        assert!(c.justification.unwrap().contains("line 4: #endif without #if"));
     }
 }

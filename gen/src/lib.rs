@@ -19,6 +19,7 @@ pub mod edit;
 pub mod fidelity;
 pub mod golden;
 pub mod input;
+pub mod justify;
 pub mod kernel;
 pub mod output;
 pub mod patch;

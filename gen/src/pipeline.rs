@@ -8,14 +8,13 @@ use anyhow::Result;
 
 use crate::arch::Arch;
 use crate::descriptor::{self, ArchSpec};
-use crate::fidelity::{self, FileStatus};
 use crate::per_arch::{self, Outcome};
 use crate::port::{self, Port};
 use crate::progress::Progress;
 use crate::render::Templates;
 use crate::review::{self, ArchReview};
 use crate::verify;
-use archport_generic::model::{PortSpec, Variant};
+use archport_generic::model::PortSpec;
 
 /// One arch ported, with what it was ported from.
 pub struct Ported {
@@ -98,76 +97,11 @@ pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Optio
     Ok((!evidence.is_empty()).then(|| evidence.join("; ")))
 }
 
-/// Reviews a port against `golden`. A difference is justified only when
-/// the model refutes the golden side and proves ours, and only when the
-/// part the model vouches for is the file's sole difference: the hook
-/// definitions of the hooks header, or the one function whose call site
-/// was checked.
+/// Reviews a port against `golden`: every file compared, and the
+/// differences a mechanical check shows to be the golden port's fault
+/// justified (see `justify`).
 pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
     let mut r = review::review(&p.port, tree, golden, &p.arch_text)?;
-    let hooks_header = verify::hooks_header(p.spec.arch);
-    for f in r.files.iter_mut() {
-        if f.justification.is_some() || matches!(f.status, FileStatus::Identical | FileStatus::Equivalent) {
-            continue;
-        }
-        let Some((Some(generated), Some(gold))) = r.sides.get(&f.path) else { continue };
-        f.justification = if f.path == hooks_header {
-            hooks_justification(p, golden, generated, gold)?
-        } else {
-            call_site_justification(p, generated, gold)?
-        };
-    }
-    r.verdict = fidelity::verdict(&r.files);
+    crate::justify::justify(&mut r, p, golden)?;
     Ok(r)
-}
-
-/// Why a changed call site in the golden port is wrong and ours right:
-/// a function whose kmap_local calls the model refutes in the golden
-/// file and proves in the generated one (on the arch's hooks), when that
-/// function is the only difference.
-fn call_site_justification(p: &Ported, generated: &[u8], golden: &[u8]) -> Result<Option<String>> {
-    let ours = verify::call_sites::scripts(generated);
-    for (name, theirs) in verify::call_sites::scripts(golden) {
-        let Some((_, mine)) = ours.iter().find(|(n, _)| *n == name) else { continue };
-        if *mine == theirs {
-            continue;
-        }
-        let function = |t: &[u8]| crate::edit::c::function(t, &name).into_iter().collect::<Vec<_>>();
-        if !fidelity::equivalent_outside(generated, &function(generated), golden, &function(golden)) {
-            continue;
-        }
-        let arch = p.spec.arch;
-        let refuted = verify::call_sites::refute(&p.model, &theirs).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
-        let holds = verify::call_sites::refute(&p.model, mine).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?.is_none();
-        if let (Some((property, _)), true) = (refuted, holds) {
-            let script = theirs.iter().map(|op| op.to_string()).collect::<Vec<_>>().join(", ");
-            return Ok(Some(format!(
-                "the golden {name}() breaks \"{property}\" in the model (its calls: {script}); the generated {name}() holds, and the rest of the file is equivalent"
-            )));
-        }
-    }
-    Ok(None)
-}
-
-/// Why the golden hooks are wrong and the generated ones right, when the
-/// model says so and the hook definitions are the header's only
-/// difference.
-fn hooks_justification(p: &Ported, golden: &Path, generated: &[u8], gold: &[u8]) -> Result<Option<String>> {
-    let defs = verify::hook_definition_ranges;
-    if !fidelity::equivalent_outside(generated, &defs(generated), gold, &defs(gold)) {
-        return Ok(None);
-    }
-    let Ok(golden_port) = verify::tree_port(&p.spec, golden)? else { return Ok(None) };
-    let theirs = verify::check(p.spec.arch, &golden_port, Variant::Merged)?;
-    let ours = verify::check(p.spec.arch, &p.model, Variant::Merged)?;
-    if theirs.is_proved() || !ours.is_proved() {
-        return Ok(None);
-    }
-    Ok(Some(format!(
-        "the golden hooks fail the model: counterexample to \"{}\" (`archport verify --arch {} --tree {}` prints the trace); the generated hooks are proved ({} states), and the rest of the header is equivalent",
-        theirs.property.as_deref().unwrap_or("?"),
-        p.spec.arch,
-        golden.display(),
-        ours.states
-    )))
 }

@@ -15,10 +15,9 @@ use crate::fidelity::{self, FileComparison, FileStatus, Verdict};
 use crate::input::read_optional;
 use crate::port::Port;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ArchReview {
     pub arch: Arch,
-    pub verdict: Verdict,
     pub files: Vec<FileComparison>,
     pub template_lines: usize,
     /// Code lines the golden port adds.
@@ -28,12 +27,42 @@ pub struct ArchReview {
     pub generic_added_lines: usize,
     /// Review diffs (golden to generated) of the files that are not
     /// identical.
-    #[serde(skip)]
     pub diffs: BTreeMap<String, String>,
     /// Both sides of the files that are not identical, for side-by-side
     /// views.
-    #[serde(skip)]
     pub sides: BTreeMap<String, Sides>,
+}
+
+impl ArchReview {
+    /// The arch's verdict, from its files (and their justifications).
+    pub fn verdict(&self) -> Verdict {
+        fidelity::verdict(&self.files)
+    }
+
+    /// The share of the golden port's added code lines that the generated
+    /// port produces from generic operations and shared templates.
+    pub fn generic_share(&self) -> f64 {
+        if self.golden_added_lines == 0 {
+            1.0
+        } else {
+            self.generic_added_lines as f64 / self.golden_added_lines as f64
+        }
+    }
+}
+
+/// What `--format json` shows of a review: its figures and verdict.
+impl Serialize for ArchReview {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ArchReview", 6)?;
+        st.serialize_field("arch", &self.arch)?;
+        st.serialize_field("verdict", &self.verdict())?;
+        st.serialize_field("files", &self.files)?;
+        st.serialize_field("template_lines", &self.template_lines)?;
+        st.serialize_field("golden_added_lines", &self.golden_added_lines)?;
+        st.serialize_field("generic_added_lines", &self.generic_added_lines)?;
+        st.end()
+    }
 }
 
 /// A file as generated and as in the golden tree; `None` is a deleted
@@ -104,7 +133,6 @@ pub fn review(port: &Port, tree: &Path, golden: &Path, arch_text: &[String]) -> 
     }
     Ok(ArchReview {
         arch: port.arch,
-        verdict: fidelity::verdict(&files),
         files,
         template_lines: port.template_lines,
         golden_added_lines: golden_added,

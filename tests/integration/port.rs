@@ -34,7 +34,7 @@ fn every_arch_matches_its_golden_port() {
                 r.diffs[&f.path]
             );
         }
-        verdicts.insert(arch, r.verdict);
+        verdicts.insert(arch, r.verdict());
     }
     assert!(verdicts.values().all(|v| *v != Verdict::Differs), "{verdicts:?}");
 }

@@ -74,7 +74,7 @@ fn reviews(args: &DiffArgs, global: &GlobalArgs) -> Result<(String, Vec<ArchRevi
 fn summary(reviews: &[ArchReview], errors: usize) -> Summary {
     let mut s = Summary { differs: errors, ..Summary::default() };
     for r in reviews {
-        match r.verdict {
+        match r.verdict() {
             Verdict::Identical => s.identical += 1,
             Verdict::Equivalent => s.equivalent += 1,
             Verdict::Justified => s.justified += 1,
@@ -129,17 +129,13 @@ fn text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) -> Str
         "arch", "files", "verdict", "template lines", "generic share"
     );
     for r in reviews {
-        let share = if r.golden_added_lines == 0 {
-            100.0
-        } else {
-            100.0 * r.generic_added_lines as f64 / r.golden_added_lines as f64
-        };
+        let share = 100.0 * r.generic_share();
         let _ = writeln!(
             out,
             "{:<11} {:>5}  {:<11} {:>14}  {:>12.0}%",
             r.arch.name(),
             r.files.len(),
-            r.verdict.to_string(),
+            r.verdict().to_string(),
             r.template_lines,
             share
         );
@@ -149,7 +145,7 @@ fn text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) -> Str
         "\narches: {} identical, {} equivalent, {} justified, {} differ",
         s.identical, s.equivalent, s.justified, s.differs
     );
-    for r in reviews.iter().filter(|r| r.verdict != Verdict::Identical) {
+    for r in reviews.iter().filter(|r| r.verdict() != Verdict::Identical) {
         let shown = |f: &&crate::fidelity::FileComparison| match detail {
             Detail::Summary => !matches!(f.status, FileStatus::Identical | FileStatus::Equivalent),
             _ => f.status != FileStatus::Identical,

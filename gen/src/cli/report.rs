@@ -56,7 +56,7 @@ pub fn run(args: &ReportArgs, global: &GlobalArgs) -> Result<ExitCode> {
             "html": shown_path(html),
             "arches": entries.iter().map(|e| serde_json::json!({
                 "arch": e.review.arch,
-                "verdict": e.review.verdict,
+                "verdict": e.review.verdict(),
                 "model": e.model.status,
             })).collect::<Vec<_>>(),
         }))?,

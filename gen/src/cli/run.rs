@@ -160,7 +160,7 @@ fn rows(entries: &[ArchEntry], series: Option<&SeriesReport>) -> Vec<Row> {
         .map(|e| Row {
             arch: e.review.arch,
             files: e.review.files.len(),
-            verdict: e.review.verdict,
+            verdict: e.review.verdict(),
             template_lines: e.review.template_lines,
             model: e.model.status,
             patch: series.and_then(|s| s.patches.iter().find(|p| p.arch == e.review.arch)).map(|p| p.file.clone()),

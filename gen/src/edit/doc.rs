@@ -2,7 +2,7 @@
 //! that changes how it works takes the paragraphs describing the old way
 //! along.
 
-use super::remove::node_lines;
+use super::locate::node_lines;
 use super::{c, text};
 
 /// Replaces the paragraphs of `function`'s doc comment, from the first

@@ -5,13 +5,15 @@
 //! statements), `place` (anchors, inserting and moving text), `kbuild`
 //! (Kconfig, Makefiles). `c` locates C definitions with tree-sitter;
 //! `lex` is the C token stream the fidelity check and the hook reader share;
-//! `text` holds the byte-level line helpers they all share.
+//! `locate` finds the lines an edit works on (a node with its comment, a
+//! named definition); `text` holds the byte-level line helpers they all share.
 
 pub mod c;
 mod doc;
 mod includes;
 pub mod kbuild;
 pub mod lex;
+mod locate;
 mod ops;
 mod place;
 mod remove;

@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::doc::replace_doc_paragraphs;
 use super::includes::{add_include, replace_include};
-use super::place::{insert, move_definition};
+use super::place::{insert, move_definition, replace_statement};
 use super::remove::{
     drop_static, first_code_line, remove_declaration, remove_function, remove_macro, remove_statements,
 };
 use super::words::{rename, replace_once};
-use super::{c, kbuild, text};
+use super::{kbuild, text};
 
 /// One edit, as written in a descriptor's `edits = [...]` list.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -173,17 +173,7 @@ pub fn apply(content: &mut Option<Vec<u8>>, op: &Op, render: &dyn Render) -> Res
         Op::InsertHooks { at } => insert(t, at, &render.hooks()?),
         Op::InsertTemplate { template, at } => insert(t, at, &render.template(template)?),
         Op::ReplaceStatement { function, mentioning, template } => {
-            let r = c::body_statement_mentioning(t, function, mentioning)
-                .ok_or_else(|| format!("no statement of `{function}` mentions `{mentioning}`"))?;
-            let lines = text::line_ranges(t);
-            let (first, last) = (text::line_of(&lines, r.start), text::line_of(&lines, r.end.saturating_sub(1)));
-            let rendered = render.template(template)?;
-            let mut rendered = text::with_newlines(&rendered, text::newline(t));
-            if !rendered.ends_with(b"\n") {
-                rendered.extend_from_slice(text::newline(t));
-            }
-            text::splice(t, lines[first].start..lines[last].end, &rendered);
-            Ok(())
+            replace_statement(t, function, mentioning, &render.template(template)?)
         }
         Op::ReplaceDocParagraphs { function, from_mentioning, template } => {
             replace_doc_paragraphs(t, function, from_mentioning, &render.template(template)?)

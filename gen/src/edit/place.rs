@@ -1,34 +1,8 @@
 //! Placing text: finding a named definition (macro, function,
 //! declaration) and inserting or moving text next to it.
 
-use super::remove::node_lines;
+use super::locate::{define_lines, definition_lines, definition_span};
 use super::{c, text, Anchor};
-
-/// Finds the lines of a named definition: a `#define NAME` (with its
-/// continuation lines), a function, or a declaration, with a comment
-/// right above it.
-pub(super) fn definition_lines(t: &[u8], name: &str) -> Option<(usize, usize)> {
-    definition_span(t, name).map(|(first, _, last)| (first, last))
-}
-
-/// The lines of a named definition as `definition_lines` finds it: the
-/// first line of a comment right above it (else its own first line), its
-/// own first line, and its last line.
-pub(super) fn definition_span(t: &[u8], name: &str) -> Option<(usize, usize, usize)> {
-    let lines = text::line_ranges(t);
-    let r = match define_lines(t, name) {
-        Some((first, last)) => lines[first].start..lines[last].end,
-        None => c::function(t, name).or_else(|| c::declarations(t, name).into_iter().next())?,
-    };
-    let (own_first, last) = node_lines(t, &r, false);
-    let (first, _) = node_lines(t, &r, true);
-    Some((first, own_first, last))
-}
-
-/// The lines of `#define NAME` and its continuation lines.
-pub(super) fn define_lines(t: &[u8], name: &str) -> Option<(usize, usize)> {
-    text::defines(t, |n| n == name).into_iter().next()
-}
 
 pub(super) fn insert(t: &mut Vec<u8>, at: &Anchor, rendered: &str) -> Result<(), String> {
     let nl = text::newline(t);
@@ -113,5 +87,25 @@ pub(super) fn move_definition(t: &mut Vec<u8>, name: &str, at: &Anchor) -> Resul
         let pos = lines[a_first].start;
         text::splice(t, pos..pos, &ins);
     }
+    Ok(())
+}
+
+/// Replaces the statement of `function`'s body that mentions `mentioning`
+/// (its whole lines) with `rendered`.
+pub(super) fn replace_statement(
+    t: &mut Vec<u8>,
+    function: &str,
+    mentioning: &str,
+    rendered: &str,
+) -> Result<(), String> {
+    let r = c::body_statement_mentioning(t, function, mentioning)
+        .ok_or_else(|| format!("no statement of `{function}` mentions `{mentioning}`"))?;
+    let lines = text::line_ranges(t);
+    let (first, last) = (text::line_of(&lines, r.start), text::line_of(&lines, r.end.saturating_sub(1)));
+    let mut rendered = text::with_newlines(rendered, text::newline(t));
+    if !rendered.ends_with(b"\n") {
+        rendered.extend_from_slice(text::newline(t));
+    }
+    text::splice(t, lines[first].start..lines[last].end, &rendered);
     Ok(())
 }

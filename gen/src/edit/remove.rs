@@ -2,31 +2,8 @@
 //! belongs to them: the comment right above, `EXPORT_SYMBOL` and initcall
 //! lines, an `#ifdef` block left empty, the blank line left behind.
 
-use super::place::define_lines;
+use super::locate::{define_lines, node_lines};
 use super::{c, text};
-
-/// Lines `first..=last` of the node at `range`, widened to include a
-/// comment block that ends right above it.
-pub(super) fn node_lines(t: &[u8], range: &std::ops::Range<usize>, with_comment: bool) -> (usize, usize) {
-    let lines = text::line_ranges(t);
-    let mut first = text::line_of(&lines, range.start);
-    let last = text::line_of(&lines, range.end.saturating_sub(1));
-    if with_comment && first > 0 && text::line_str(t, &lines[first - 1]).trim_end().ends_with("*/") {
-        let mut i = first - 1;
-        loop {
-            let c = text::line_str(t, &lines[i]);
-            if c.trim_start().starts_with("/*") {
-                first = i;
-                break;
-            }
-            if i == 0 || !c.trim_start().starts_with('*') {
-                break;
-            }
-            i -= 1;
-        }
-    }
-    (first, last)
-}
 
 /// Removes `EXPORT_SYMBOL(name);` (and `_GPL`) lines, and the lines
 /// registering `name` as an initcall (`arch_initcall(name);`,

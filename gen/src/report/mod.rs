@@ -91,11 +91,7 @@ pub fn render(version: &str, arches: &[ArchEntry]) -> anyhow::Result<String> {
 
 fn view(a: &ArchEntry) -> ArchView<'_> {
     let r = &a.review;
-    let share = if r.golden_added_lines == 0 {
-        "100%".to_string()
-    } else {
-        format!("{:.0}%", 100.0 * r.generic_added_lines as f64 / r.golden_added_lines as f64)
-    };
+    let share = format!("{:.0}%", 100.0 * r.generic_share());
     let differing = r
         .files
         .iter()
@@ -113,7 +109,7 @@ fn view(a: &ArchEntry) -> ArchView<'_> {
         .collect();
     ArchView {
         arch: r.arch.name(),
-        verdict: r.verdict.to_string(),
+        verdict: r.verdict().to_string(),
         files: r.files.len(),
         template_lines: r.template_lines,
         generic_share: share,
