@@ -11,6 +11,7 @@ mod cli_errors;
 mod fetch;
 mod golden;
 mod justification;
+mod maintainers;
 mod port;
 mod report;
 mod robustness;
