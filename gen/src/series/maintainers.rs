@@ -38,6 +38,8 @@ mod email;
 mod rfc822;
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -338,18 +340,17 @@ impl MaintainersFile {
         if name.len() <= 50 {
             return name;
         }
-        let cut = &name[..47];
-        [&cut[..cut.iter().rposition(|&b| !email::is_space(b)).map_or(0, |p| p + 1)], b"..."].concat()
+        [email::trim_end(&name[..47]), b"..."].concat()
     }
 
     /// What a section's `M:` people are called, from its last `S:`.
     fn maintainer_role(&self, i: usize) -> Vec<u8> {
         let status = (self.start(i) + 1..self.end(i))
-            .filter_map(|j| match &self.lines[j] {
+            .rev()
+            .find_map(|j| match &self.lines[j] {
                 Line::Field { kind: b'S', value, .. } => Some(lc(value)),
                 _ => None,
             })
-            .last()
             .unwrap_or_else(|| b"unknown".to_vec());
         let role: &[u8] = match &status[..] {
             b"supported" => b"supporter",
@@ -424,8 +425,7 @@ impl FilePattern {
         }
         // The script asks the converted text (`\.` and all) whether it is
         // a folder, relative to the tree; a pattern with a dot never is.
-        let converted = String::from_utf8_lossy(&text).into_owned();
-        if !text.is_empty() && !text.ends_with(b"/") && tree.join(&converted).is_dir() {
+        if !text.is_empty() && !text.ends_with(b"/") && tree.join(OsStr::from_bytes(&text)).is_dir() {
             text.push(b'/');
         }
         let folder = text.ends_with(b"/");
@@ -433,7 +433,8 @@ impl FilePattern {
         let matcher = match glob_parts(&text) {
             Some(parts) => Matcher::Glob(parts),
             None => Matcher::Regex(
-                byte_regex(&format!("^(?:{})", String::from_utf8_lossy(&text)))
+                // Not grouped: `^a|b` is `(^a)|b` to Perl too.
+                byte_regex(&format!("^{}", String::from_utf8_lossy(&text)))
                     .context("this file pattern is not a regex archport can read")?,
             ),
         };
@@ -637,7 +638,7 @@ impl<'a> Collector<'a> {
             return;
         }
         // Only a regular file: a FIFO would block the read.
-        let path = self.file.tree.join(String::from_utf8_lossy(file).as_ref());
+        let path = self.file.tree.join(OsStr::from_bytes(file));
         if !path.metadata().is_ok_and(|m| m.is_file()) {
             return;
         }

@@ -34,7 +34,7 @@ pub(super) fn trim(s: &[u8]) -> &[u8] {
     &s[start..end]
 }
 
-fn trim_end(s: &[u8]) -> &[u8] {
+pub(super) fn trim_end(s: &[u8]) -> &[u8] {
     &s[..s.iter().rposition(|&b| !is_space(b)).map_or(0, |i| i + 1)]
 }
 

@@ -224,3 +224,12 @@ fn glob_prefix_matching_backtracks_over_stars() {
     assert!(!glob_prefix_match(&parts, b"a\nbyc"));
     assert_eq!(glob_parts(b"a[bc]"), None);
 }
+
+#[test]
+fn a_file_pattern_with_regex_syntax_is_anchored_as_perl_anchors_it() {
+    let tree = tempfile::tempdir().unwrap();
+    // `^x[12]\.c|y`: the anchor binds to the first alternative only.
+    let p = FilePattern::new(b"x[12].c|y", tree.path()).unwrap();
+    assert!(p.matches(b"x1.c", 0) && p.matches(b"any", 0));
+    assert!(!p.matches(b"x3.c", 0) && !p.matches(b"dir/any", 1));
+}
