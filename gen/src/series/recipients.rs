@@ -181,13 +181,19 @@ struct Group {
 impl Group {
     /// Whether the leader has exited, leaving it waitable.
     fn exited(&self) -> bool {
+        // SAFETY: siginfo_t is plain data, valid all zeroes.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: `info` is a valid siginfo_t; WNOWAIT leaves the child to reap.
         let r = unsafe {
             libc::waitid(libc::P_PID, self.child.id(), &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
         };
+        if r != 0 {
+            // ECHILD: already reaped (SIGCHLD ignored); `reap` reports it.
+            return std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD);
+        }
         // SAFETY: waitid filled `info` (or left it zeroed: si_pid 0).
-        r == 0 && unsafe { info.si_pid() } != 0
+        let pid = unsafe { info.si_pid() };
+        pid != 0
     }
 
     fn kill(&self) {
