@@ -11,6 +11,7 @@ mod cli_errors;
 mod fetch;
 mod golden;
 mod justification;
+mod maintainers;
 mod output_safety;
 mod port;
 mod report;

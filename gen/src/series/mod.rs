@@ -20,6 +20,7 @@ pub mod date;
 pub mod diffstat;
 pub mod format_patch;
 pub mod git;
+pub mod maintainers;
 pub mod manifest;
 pub mod objid;
 pub mod range_diff;

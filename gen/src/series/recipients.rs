@@ -1,18 +1,39 @@
-//! Who a patch goes to: the tree's own `scripts/get_maintainer.pl`,
-//! asked with role statistics so that maintainers go to `To:` and
-//! reviewers and lists to `Cc:`, and asked for the SCM tree the patch
-//! belongs to (for `--split-per-tree`).
+//! Who a patch goes to, from one of two sources:
+//!
+//! - [`RecipientSource::Maintainers`] (the default): the tree's
+//!   `MAINTAINERS` read in-process by [`super::maintainers`], which runs
+//!   no code from the tree and needs no Perl;
+//! - [`RecipientSource::GetMaintainerScript`]: the tree's own
+//!   `scripts/get_maintainer.pl`, only when the user asks for it, since
+//!   it is code from the tree running as the user.
+//!
+//! Both give the answer of `get_maintainer.pl --no-git --no-git-fallback
+//! --roles --scm`: maintainers to `To:`, reviewers and lists to `Cc:`,
+//! and the SCM tree the patch belongs to (for `--split-per-tree`).
+//! `--no-git --no-git-fallback` keeps the answer to the MAINTAINERS
+//! file, so it does not depend on the tree's history.
 //!
 //! The script runs with perl, from the tree, on a copy of the patch in a
-//! temporary folder: nothing is written into the tree. `--no-git
-//! --no-git-fallback` keeps the answer to the MAINTAINERS file, so it
-//! does not depend on the tree's history or on whether it has one.
+//! temporary folder (nothing is written into the tree), with stdin
+//! closed, `HOME` set to that folder (so no `~/.get_maintainer.conf`
+//! changes the answer), in a process group of its own. The group is
+//! killed when the script exits (whatever it left running), when it
+//! outlives its timeout, and when archport gets SIGINT, SIGTERM or
+//! SIGHUP meanwhile (archport then dies of that signal, as it would
+//! have); the temporary folder is removed in every case. A process that
+//! leaves the group (`setsid`) escapes this: only a sandbox stops that.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
+
+use super::maintainers::MaintainersFile;
 
 /// The addresses of one mail.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -32,16 +53,232 @@ pub struct Maintainers {
 /// The flags every run uses: MAINTAINERS only, no history.
 pub const BASE_FLAGS: [&str; 2] = ["--no-git", "--no-git-fallback"];
 
-/// Runs the tree's get_maintainer.pl on `patch`.
-pub fn get_maintainer(tree: &Path, patch: &[u8]) -> Result<Maintainers> {
-    let script = tree.join("scripts/get_maintainer.pl");
-    if !script.is_file() {
-        bail!("{} has no scripts/get_maintainer.pl to find the recipients with", tree.display());
+/// How long the tree's script may run on one patch unless told otherwise.
+pub const DEFAULT_SCRIPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where a run's recipients come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RecipientSource {
+    /// The in-process MAINTAINERS reader: no tree code runs.
+    #[default]
+    Maintainers,
+    /// The tree's `scripts/get_maintainer.pl`, stopped after `timeout`.
+    GetMaintainerScript { timeout: Duration },
+}
+
+/// Finds the recipients of the patches of one run: MAINTAINERS is read
+/// once, when the finder is made.
+#[derive(Debug)]
+pub struct RecipientFinder {
+    tree: PathBuf,
+    how: How,
+}
+
+#[derive(Debug)]
+enum How {
+    Reader(Box<MaintainersFile>),
+    Script(Duration),
+}
+
+impl RecipientFinder {
+    pub fn new(source: RecipientSource, tree: &Path) -> Result<RecipientFinder> {
+        let how = match source {
+            RecipientSource::Maintainers => How::Reader(Box::new(MaintainersFile::read(tree)?)),
+            RecipientSource::GetMaintainerScript { timeout } => How::Script(timeout),
+        };
+        Ok(RecipientFinder { tree: tree.to_path_buf(), how })
     }
-    let dir = tempfile::Builder::new().prefix("archport-series-").tempdir()?;
+
+    /// Who `patch` (a unified diff) goes to, and its SCM tree.
+    pub fn recipients(&self, patch: &[u8]) -> Result<Maintainers> {
+        match &self.how {
+            How::Reader(m) => Ok(m.for_patch(patch).maintainers()),
+            How::Script(timeout) => get_maintainer_within(&self.tree, patch, *timeout),
+        }
+    }
+}
+
+/// Runs the tree's get_maintainer.pl on `patch`, stopped after
+/// [`DEFAULT_SCRIPT_TIMEOUT`].
+pub fn get_maintainer(tree: &Path, patch: &[u8]) -> Result<Maintainers> {
+    get_maintainer_within(tree, patch, DEFAULT_SCRIPT_TIMEOUT)
+}
+
+/// Runs the tree's get_maintainer.pl on `patch`, stopped after `timeout`.
+pub fn get_maintainer_within(tree: &Path, patch: &[u8], timeout: Duration) -> Result<Maintainers> {
+    let script = tree.join(SCRIPT);
+    if !script.is_file() {
+        bail!("{} has no {SCRIPT} to find the recipients with", tree.display());
+    }
+    // Declared before the folder so that the folder is gone before an
+    // interrupted archport dies of its signal.
+    let _signals = SignalGuard::install();
+    let dir = tempfile::Builder::new().prefix("archport-series-").tempdir().context("making a temporary folder")?;
     let file = dir.path().join("patch");
-    std::fs::write(&file, patch)?;
-    Ok(parse(&run(tree, &["--roles", "--scm"], &file)?))
+    std::fs::write(&file, patch).with_context(|| format!("writing {}", file.display()))?;
+    let (stdout, stderr) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let mut cmd = Command::new("perl");
+    cmd.arg(SCRIPT)
+        .args(BASE_FLAGS)
+        .args(["--roles", "--scm"])
+        .arg(&file)
+        .current_dir(tree)
+        .env("HOME", dir.path())
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout)?)
+        .stderr(File::create(&stderr)?);
+    let status = run_within(cmd, timeout).with_context(|| format!("{SCRIPT} in {}", tree.display()))?;
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    if !status.success() {
+        bail!("{SCRIPT} failed in {} ({status}): {}", tree.display(), String::from_utf8_lossy(&read(&stderr)?).trim());
+    }
+    let out = String::from_utf8(read(&stdout)?).context("get_maintainer.pl printed something that is not UTF-8")?;
+    Ok(parse(&out))
+}
+
+const SCRIPT: &str = "scripts/get_maintainer.pl";
+
+/// Runs `cmd` in a process group of its own and waits for it at most
+/// `timeout`; on a timeout or a signal to archport, kills the group.
+fn run_within(mut cmd: Command, timeout: Duration) -> Result<ExitStatus> {
+    use std::os::unix::process::CommandExt;
+    let child = cmd.process_group(0).spawn().context("running perl (is perl installed?)")?;
+    let mut group = Group { child, reaped: false };
+    let deadline = Instant::now() + timeout;
+    loop {
+        if group.exited() {
+            // Take down whatever the script left running before reaping
+            // it: the zombie keeps the group's id from being reused.
+            group.kill();
+            return group.reap();
+        }
+        let signal = PENDING.load(Ordering::SeqCst);
+        if signal != 0 {
+            group.kill();
+            group.reap()?;
+            bail!("archport was interrupted (signal {signal}); the script was stopped");
+        }
+        if Instant::now() >= deadline {
+            group.kill();
+            group.reap()?;
+            bail!(
+                "did not finish within {} s and was stopped, with everything it started; \
+                 give it more time, or read MAINTAINERS in-process (the default)",
+                timeout.as_secs_f64()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The script's process and its group (same id); killed if dropped
+/// unreaped, so an error or a panic leaves nothing running.
+struct Group {
+    child: Child,
+    reaped: bool,
+}
+
+impl Group {
+    /// Whether the leader has exited, leaving it waitable.
+    fn exited(&self) -> bool {
+        // SAFETY: siginfo_t is plain data, valid all zeroes.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `info` is a valid siginfo_t; WNOWAIT leaves the child to reap.
+        let r = unsafe {
+            libc::waitid(libc::P_PID, self.child.id(), &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
+        };
+        if r != 0 {
+            // ECHILD: already reaped (SIGCHLD ignored); `reap` reports it.
+            return std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD);
+        }
+        // SAFETY: waitid filled `info` (or left it zeroed: si_pid 0).
+        let pid = unsafe { info.si_pid() };
+        pid != 0
+    }
+
+    fn kill(&self) {
+        // SAFETY: plain syscall; the group id is the unreaped leader's pid.
+        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
+    }
+
+    fn reap(&mut self) -> Result<ExitStatus> {
+        let status = self.child.wait().context("waiting for perl")?;
+        self.reaped = true;
+        Ok(status)
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if !self.reaped {
+            self.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The signal archport got while a script ran (0: none).
+static PENDING: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn note_signal(signal: libc::c_int) {
+    PENDING.store(signal, Ordering::SeqCst);
+}
+
+/// The signals that would end archport: noted while scripts run.
+const STOP_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+/// The handlers archport had before the first running script, and how
+/// many scripts run (tests run several at once).
+static SAVED: Mutex<(usize, Vec<(libc::c_int, libc::sigaction)>)> = Mutex::new((0, Vec::new()));
+
+/// Notes the stop signals while it lives; the last one dropped puts the
+/// old handlers back and, if a signal came, raises it again.
+struct SignalGuard;
+
+impl SignalGuard {
+    fn install() -> SignalGuard {
+        let mut saved = SAVED.lock().unwrap_or_else(|e| e.into_inner());
+        if saved.0 == 0 {
+            for signal in STOP_SIGNALS {
+                // SAFETY: sigaction with valid pointers; the handler only
+                // stores to an atomic, which is async-signal-safe.
+                unsafe {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    libc::sigaction(signal, std::ptr::null(), &mut old);
+                    if old.sa_sigaction == libc::SIG_IGN {
+                        continue; // nohup and the like: stay ignored.
+                    }
+                    let mut new: libc::sigaction = std::mem::zeroed();
+                    new.sa_sigaction = note_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                    libc::sigemptyset(&mut new.sa_mask);
+                    libc::sigaction(signal, &new, std::ptr::null_mut());
+                    saved.1.push((signal, old));
+                }
+            }
+        }
+        saved.0 += 1;
+        SignalGuard
+    }
+}
+
+impl Drop for SignalGuard {
+    fn drop(&mut self) {
+        let mut saved = SAVED.lock().unwrap_or_else(|e| e.into_inner());
+        saved.0 -= 1;
+        if saved.0 > 0 {
+            return;
+        }
+        for (signal, old) in saved.1.drain(..) {
+            // SAFETY: puts back the handler sigaction gave us.
+            unsafe { libc::sigaction(signal, &old, std::ptr::null_mut()) };
+        }
+        let signal = PENDING.swap(0, Ordering::SeqCst);
+        if signal != 0 {
+            drop(saved);
+            // SAFETY: raising a signal at ourselves, old handler in place.
+            unsafe { libc::raise(signal) };
+        }
+    }
 }
 
 /// The SCM kinds a MAINTAINERS `T:` line starts with.
@@ -55,48 +292,37 @@ pub fn parse(output: &str) -> Maintainers {
     Maintainers { recipients: parse_roles(&people.join("\n")), tree: scm.first().map(|t| t.to_string()) }
 }
 
-fn run(tree: &Path, flags: &[&str], patch: &Path) -> Result<String> {
-    let out = Command::new("perl")
-        .arg("scripts/get_maintainer.pl")
-        .args(BASE_FLAGS)
-        .args(flags)
-        .arg(patch)
-        .current_dir(tree)
-        .stdin(Stdio::null())
-        .output()
-        .context("running perl scripts/get_maintainer.pl (is perl installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "scripts/get_maintainer.pl {} failed in {}: {}",
-            flags.join(" "),
-            tree.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    String::from_utf8(out.stdout).context("get_maintainer.pl printed something that is not UTF-8")
-}
-
 /// Splits `--roles` output: people from `M:` lines (maintainer, supporter,
 /// odd fixer, ...) go to `To:`; reviewers and mailing lists to `Cc:`.
 /// With no maintainer at all, the first list becomes the `To:`.
 pub fn parse_roles(output: &str) -> Recipients {
-    let mut r = Recipients::default();
-    for line in output.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    Recipients::from_roles(output.lines().map(str::trim).filter(|l| !l.is_empty()).map(|line| {
         // The role follows the address and may hold parentheses itself:
         // `Name <a@b> (supporter:LINUX FOR POWERPC (32-BIT AND 64-BIT))`.
         let end = line.find('>').map(|i| i + 1).or_else(|| line.find(" (")).unwrap_or(line.len());
         let (address, role) = (line[..end].trim(), line[end..].trim());
         let kind = role.trim_start_matches('(').split([':', ')']).next().unwrap_or("");
-        if kind.contains("list") || kind == "reviewer" {
-            r.cc.push(address.to_string());
-        } else {
-            r.to.push(address.to_string());
+        (address.to_string(), !(kind.contains("list") || kind == "reviewer"))
+    }))
+}
+
+impl Recipients {
+    /// `To:` and `Cc:` from addresses in order, each marked whether it
+    /// goes to `To:`; with no `To:` at all, the first `Cc:` moves there.
+    pub fn from_roles(people: impl IntoIterator<Item = (String, bool)>) -> Recipients {
+        let mut r = Recipients::default();
+        for (address, to) in people {
+            if to {
+                r.to.push(address);
+            } else {
+                r.cc.push(address);
+            }
         }
+        if r.to.is_empty() && !r.cc.is_empty() {
+            r.to.push(r.cc.remove(0));
+        }
+        r
     }
-    if r.to.is_empty() && !r.cc.is_empty() {
-        r.to.push(r.cc.remove(0));
-    }
-    r
 }
 
 /// The recipients of a cover letter: everyone any patch goes to, in
