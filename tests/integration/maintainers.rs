@@ -331,3 +331,38 @@ fn the_tree_script_runs_only_when_asked() {
     assert_eq!(m.recipients.to, ["Evil <evil@example.org>"]);
     assert!(owned.exists(), "the script did not run when asked");
 }
+
+/// The same through the command line: `series` on a tree whose script is
+/// hostile runs nothing from it unless `--get-maintainer` is given.
+#[test]
+fn series_runs_no_tree_code_unless_asked() {
+    let top = tempfile::tempdir().unwrap();
+    let tree = top.path().join("tree");
+    archport::kernel::trees::link_tree(&crate::support::kernel().pre_port, &tree).unwrap();
+    let owned = top.path().join("owned");
+    let script = tree.join("scripts/get_maintainer.pl");
+    std::fs::remove_file(&script).unwrap();
+    std::fs::write(&script, format!("open(my $f, '>', '{}') or die;\nclose $f;\n", owned.display())).unwrap();
+    let out = top.path().join("series");
+    let args = [
+        "series",
+        "--quiet",
+        "--arch",
+        "csky",
+        "--tree",
+        tree.to_str().unwrap(),
+        "--signoff",
+        "A <a@example.org>",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    crate::support::assert_status(&crate::support::archport(&args), 0);
+    assert!(!owned.exists(), "series ran the tree's get_maintainer.pl without being asked");
+    let cover = std::fs::read_to_string(out.join("0000-cover-letter.patch")).unwrap();
+    assert!(cover.contains("linux-csky@vger.kernel.org"), "recipients from MAINTAINERS:\n{cover}");
+
+    let mut asked = args.to_vec();
+    asked.extend(["--get-maintainer", "--get-maintainer-timeout", "30"]);
+    let _ = crate::support::archport(&asked);
+    assert!(owned.exists(), "--get-maintainer runs the tree's script");
+}

@@ -101,6 +101,31 @@ pub struct ForceArg {
     pub force: bool,
 }
 
+/// Where the patches' To/Cc come from, for `series` and `run`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RecipientArgs {
+    /// Ask the tree's own scripts/get_maintainer.pl (runs Perl code from the tree, with a timeout)
+    /// instead of reading its MAINTAINERS file in-process, which gives the same answer and runs
+    /// nothing from the tree.
+    #[arg(long)]
+    pub get_maintainer: bool,
+    /// Seconds get_maintainer.pl may take for one patch before it is killed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, requires = "get_maintainer")]
+    pub get_maintainer_timeout: u64,
+}
+
+impl RecipientArgs {
+    pub fn source(&self) -> crate::series::recipients::RecipientSource {
+        use crate::series::recipients::RecipientSource;
+        match self.get_maintainer {
+            true => RecipientSource::GetMaintainerScript {
+                timeout: std::time::Duration::from_secs(self.get_maintainer_timeout),
+            },
+            false => RecipientSource::Maintainers,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// The whole job: fetch, port all ten arches, compare with the golden ports, model-check,

@@ -16,7 +16,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{emit, print_json, shown_path, DataArgs, ForceArg, Format, GlobalArgs};
+use super::{emit, print_json, shown_path, DataArgs, ForceArg, Format, GlobalArgs, RecipientArgs};
 use crate::arch::Arch;
 use crate::fidelity::Verdict;
 use crate::output::{port_layout, OutputDir};
@@ -25,7 +25,7 @@ use crate::pipeline::{self, Ported};
 use crate::report::{self, ArchEntry};
 use crate::series::assemble::{self, SeriesOptions, SeriesReport};
 use crate::series::manifest::{self, Manifest};
-use crate::series::recipients;
+use crate::series::recipients::RecipientFinder;
 
 pub const AFTER_HELP: &str = "Examples:\n  archport run                            # everything, into ./out\n  \
 archport run --out /tmp/kmap --signoff \"A U Thor <author@example.org>\"\n\n\
@@ -43,6 +43,8 @@ pub struct RunArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub force: ForceArg,
+    #[command(flatten)]
+    pub recipients: RecipientArgs,
     /// Sign the series off as "NAME <EMAIL>" [default: git's user.name and user.email].
     #[arg(long, value_name = "NAME <EMAIL>")]
     pub signoff: Option<String>,
@@ -88,10 +90,11 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let series = match assemble::identity(args.signoff.as_deref(), &tree) {
         Err(e) => Err(format!("series not written: {e:#}")),
         Ok(from) => {
-            let _step = progress.step("series: asking get_maintainer.pl for the recipients");
+            let _step = progress.step("series: finding the recipients in MAINTAINERS");
             let opts = SeriesOptions { from, date: assemble::date(None, &tree)?, base: None, split_per_tree: false };
             let manifest = Manifest::load(&manifest::default_dir())?;
-            let patches = assemble::gather(&manifest, &ported, &tree, |p| recipients::get_maintainer(&tree, p))?;
+            let finder = RecipientFinder::new(args.recipients.source(), &tree)?;
+            let patches = assemble::gather(&manifest, &ported, &tree, |p| finder.recipients(p))?;
             Ok(assemble::assemble(&manifest, patches, &opts, None)?.remove(0))
         }
     };

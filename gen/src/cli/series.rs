@@ -9,21 +9,22 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{emit, print_json, shown_path, ArchArgs, DataArgs, ForceArg, Format, GlobalArgs};
+use super::{emit, print_json, shown_path, ArchArgs, DataArgs, ForceArg, Format, GlobalArgs, RecipientArgs};
 use crate::golden;
 use crate::output::OutputDir;
 use crate::pipeline;
 use crate::series::assemble::{self, SeriesOptions, SeriesReport};
 use crate::series::manifest::{self, Manifest};
 use crate::series::range_diff::RangeDiff;
-use crate::series::recipients;
+use crate::series::recipients::RecipientFinder;
 
 pub const AFTER_HELP: &str =
     "Examples:\n  archport series --signoff 'Jane Hacker <jane@example.org>' --out out/series\n  \
 archport series --arch arm --arch x86 --range-diff\n  archport series --split-per-tree --out out/trees\n  \
 archport series --tree ~/linux --base v5.10    # base-commit: and prerequisite-patch-id: lines\n\n\
 Writes OUT/0000-cover-letter.patch and OUT/NNNN-<subject>.patch in series order (patches/kmap_local/series.toml), \
-To/Cc from the tree's scripts/get_maintainer.pl. The same inputs give byte-identical files. \
+To/Cc from the tree's MAINTAINERS file (read as scripts/get_maintainer.pl reads it; --get-maintainer \
+runs the script itself). The same inputs give byte-identical files. \
 `git am` applies every file but the cover letter to the tree.";
 
 #[derive(Args, Debug)]
@@ -40,6 +41,8 @@ pub struct SeriesArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub force: ForceArg,
+    #[command(flatten)]
+    pub recipients: RecipientArgs,
     /// Sign off (and author) the patches as "NAME <EMAIL>" [default: git's user.name and user.email].
     #[arg(long, value_name = "NAME <EMAIL>")]
     pub signoff: Option<String>,
@@ -77,8 +80,9 @@ pub fn run(args: &SeriesArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let ported = pipeline::port_each(&arches, &tree, &args.data.templates(), progress)
         .unported_only("a series is made from the tree before the port")
         .all("no series is written")?;
-    let _step = progress.step("asking get_maintainer.pl for the recipients");
-    let patches = assemble::gather(&manifest, &ported, &tree, |patch| recipients::get_maintainer(&tree, patch))?;
+    let _step = progress.step("finding the recipients in MAINTAINERS");
+    let finder = RecipientFinder::new(args.recipients.source(), &tree)?;
+    let patches = assemble::gather(&manifest, &ported, &tree, |patch| finder.recipients(patch))?;
     let range_diffs = if args.range_diff {
         let gp = args.data.golden_patch(args.golden_patch.golden_patch.as_deref(), progress)?;
         Some(assemble::range_diffs(&golden::extract(&gp.patch, &arches), &patches))

@@ -4,7 +4,9 @@
 //! - `manifest`: the series manifest (order, subjects) and its templates;
 //! - `format_patch`: `diff --git` sections and the mail layout;
 //! - `diffstat`: git's `--stat --summary` block;
-//! - `recipients`: To/Cc from the tree's `scripts/get_maintainer.pl`;
+//! - `recipients`, `maintainers`: To/Cc from the tree's MAINTAINERS file,
+//!   read in-process as `scripts/get_maintainer.pl` reads it (or, when
+//!   asked, from the script itself, with a timeout);
 //! - `range_diff`: each patch against its golden port;
 //! - `git`: sign-off identity, base commit and prerequisites from git;
 //! - `date`, `objid`: mail dates and git blob ids.
