@@ -12,6 +12,7 @@
 pub mod arch;
 pub mod cli;
 pub mod color;
+pub mod compile;
 pub mod descriptor;
 pub mod edit;
 pub mod fidelity;
