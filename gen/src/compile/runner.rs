@@ -44,8 +44,8 @@ pub fn make(args: &MakeArgs, goals: &[&str], timeout: Duration) -> Result<MakeRu
         cmd.arg(format!("CC={}", cc.display()));
     }
     cmd.arg(format!("-j{}", args.jobs.max(1))).arg("-k").args(goals);
-    // The user's make and Kbuild settings must not change the build; C
-    // messages keep gcc's diagnostics in plain ASCII.
+    // The user's make and Kbuild settings must not change the build; the
+    // C locale keeps gcc's diagnostics in plain ASCII.
     for var in ["MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS", "ARCH", "CROSS_COMPILE", "O"] {
         cmd.env_remove(var);
     }
@@ -54,7 +54,11 @@ pub fn make(args: &MakeArgs, goals: &[&str], timeout: Duration) -> Result<MakeRu
             cmd.env_remove(var);
         }
     }
-    cmd.env("LC_ALL", "C");
+    // Kbuild unexports LC_ALL, so the locale's other variables decide
+    // gcc's quotes too.
+    for var in ["LC_ALL", "LANG", "LC_CTYPE", "LC_MESSAGES"] {
+        cmd.env(var, "C");
+    }
     run(cmd, timeout).with_context(|| format!("running make {} in {}", goals.join(" "), args.tree.display()))
 }
 
