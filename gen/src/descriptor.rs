@@ -35,6 +35,9 @@ pub struct Descriptor {
     pub c_effects: BTreeMap<String, Vec<EffectName>>,
     #[serde(rename = "file")]
     pub files: Vec<FileSpec>,
+    /// How `archport compile` builds the arch's ports.
+    #[serde(default)]
+    pub build: Option<crate::compile::BuildRecipe>,
 }
 
 /// One hook the arch defines.
@@ -243,6 +246,9 @@ fn validate(d: &Descriptor, arch: Arch, path: &Path) -> Result<()> {
         if !f.path.starts_with(&arch.dir()) {
             bail!("{}: path `{}` is outside {}", path.display(), f.path, arch.dir());
         }
+    }
+    if let Some(build) = &d.build {
+        build.validate(path)?;
     }
     Ok(())
 }

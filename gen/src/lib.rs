@@ -12,6 +12,7 @@
 pub mod arch;
 pub mod cli;
 pub mod color;
+pub mod compile;
 pub mod data_file;
 pub mod descriptor;
 pub mod diff_budget;

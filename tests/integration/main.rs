@@ -8,6 +8,7 @@ mod support;
 
 mod bless;
 mod cli_errors;
+mod compile;
 mod fetch;
 mod golden;
 mod justification;

@@ -7,6 +7,7 @@
 //! 0 success, 1 a check found a difference, 2 bad input or usage.
 
 mod bless;
+mod compile;
 mod data;
 mod diff;
 mod fetch;
@@ -156,6 +157,9 @@ pub enum Command {
     /// Write the ports as a patch series: a cover letter and one `git format-patch` mail per arch.
     #[command(after_help = series::AFTER_HELP)]
     Series(series::SeriesArgs),
+    /// Build each generated port (or the golden tree) with real compilers; front end only where Debian has none.
+    #[command(after_help = compile::AFTER_HELP)]
+    Compile(compile::CompileArgs),
 }
 
 /// Runs a parsed command line and returns its exit status.
@@ -172,6 +176,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(&args, g),
         Command::Report(args) => report::run(&args, g),
         Command::Series(args) => series::run(&args, g),
+        Command::Compile(args) => compile::run(&args, g),
     }
 }
 
