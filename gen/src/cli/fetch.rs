@@ -1,32 +1,91 @@
-//! `archport fetch`: obtain the kernel data and say where it is.
+//! `archport fetch`: obtain the kernel data, check or repair it, and say
+//! where it is.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::Args;
 
 use super::{print_json, Format, GlobalArgs};
-use crate::kernel;
+use crate::kernel::{self, Action, Fetched, Kernel};
 use crate::progress::Progress;
 
-pub fn run(cache: Option<PathBuf>, refresh: bool, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
-    let root = kernel::cache_root(cache.as_deref())?;
-    let k = kernel::ensure(&root, refresh, progress)?;
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
+    #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
+    pub cache: Option<PathBuf>,
+    /// Which kernel: 5.10 (bullseye's linux-source-5.10 and its RT patch: base, golden and pre-port
+    /// trees) or 6.1 (bookworm's linux-source-6.1: one tree, already ported).
+    #[arg(long = "kernel", value_enum, value_name = "VERSION", default_value_t = Kernel::V5_10)]
+    pub kernel: Kernel,
+    /// Look for a newer package even when a cached tree exists.
+    #[arg(long, conflicts_with_all = ["verify", "repair"])]
+    pub refresh: bool,
+    /// Read every file of the cached trees against the manifest recorded when they were fetched
+    /// (every use checks only the files archport reads most, by size and time).
+    #[arg(long, conflicts_with = "repair")]
+    pub verify: bool,
+    /// Check every file and rebuild what is damaged: the golden and pre-port trees from the base
+    /// tree and the RT patch, a lost `current` or `meta.json` from what is there; download again
+    /// only when the base tree or the RT patch is damaged.
+    #[arg(long)]
+    pub repair: bool,
+}
+
+pub fn run(args: &FetchArgs, global: &GlobalArgs, progress: Progress) -> Result<ExitCode> {
+    let root = kernel::cache_root(args.cache.as_deref())?;
+    let (k, verified) = if args.verify {
+        let (k, n) = kernel::verify(&root, args.kernel, progress)?;
+        (k, Some(n))
+    } else {
+        let action = match (args.refresh, args.repair) {
+            (true, _) => Action::Refresh,
+            (_, true) => Action::Repair,
+            _ => Action::Use,
+        };
+        (kernel::open(&root, args.kernel, action, progress)?, None)
+    };
     match global.format {
-        Format::Json => print_json(&serde_json::json!({
+        Format::Json => print_json(&json(&k, verified))?,
+        Format::Text => {
+            println!("{} {}", k.kernel().package(), k.version());
+            match &k {
+                Fetched::Rt(k) => {
+                    println!("  base      {}", super::absolute(&k.base).display());
+                    println!("  golden    {}", super::absolute(&k.golden).display());
+                    println!("  pre-port  {}", super::absolute(&k.pre_port).display());
+                    println!("  rt patch  {}", super::absolute(&k.rt_patch).display());
+                }
+                Fetched::Tree(t) => println!("  base      {}", super::absolute(&t.base).display()),
+            }
+            if let Some(n) = verified {
+                println!("  verified  {n} paths, every byte, against the manifest");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn json(k: &Fetched, verified: Option<usize>) -> serde_json::Value {
+    let mut v = match k {
+        Fetched::Rt(k) => serde_json::json!({
+            "package": Kernel::V5_10.package(),
             "version": k.version,
             "base": super::absolute(&k.base),
             "golden": super::absolute(&k.golden),
             "pre_port": super::absolute(&k.pre_port),
             "rt_patch": super::absolute(&k.rt_patch),
-        }))?,
-        Format::Text => {
-            println!("{} {}", kernel::PACKAGE, k.version);
-            println!("  base      {}", super::absolute(&k.base).display());
-            println!("  golden    {}", super::absolute(&k.golden).display());
-            println!("  pre-port  {}", super::absolute(&k.pre_port).display());
-            println!("  rt patch  {}", super::absolute(&k.rt_patch).display());
-        }
+        }),
+        Fetched::Tree(t) => serde_json::json!({
+            "package": t.package,
+            "version": t.version,
+            "base": super::absolute(&t.base),
+        }),
+    };
+    if let Some(n) = verified {
+        v["verified_paths"] = n.into();
     }
-    Ok(ExitCode::SUCCESS)
+    v
 }

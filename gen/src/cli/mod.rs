@@ -76,16 +76,11 @@ wrong) and every generated port is proved; 1 when a check fails; 2 on bad input.
     Run(run::RunArgs),
     /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees.
     #[command(
-        after_help = "Example:\n  archport fetch --format json\n\nA second run finds the cache and returns at once; \
---refresh asks Debian for a newer 5.10.x."
+        after_help = "Examples:\n  archport fetch --format json\n  archport fetch --kernel 6.1      # bookworm's linux-source-6.1, \
+one tree\n  archport fetch --verify          # read every file against the manifest\n\nA second run finds the cache and \
+returns at once; --refresh asks Debian for a newer 5.10.x; --repair rebuilds what is damaged."
     )]
-    Fetch {
-        #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
-        cache: Option<PathBuf>,
-        /// Look for a newer package even when a cached tree exists.
-        #[arg(long)]
-        refresh: bool,
-    },
+    Fetch(fetch::FetchArgs),
     /// List each arch's golden port: the RT patch hunks taken and left, per file.
     #[command(
         after_help = "Examples:\n  archport golden --arch arm --arch x86\n  archport golden --format json | jq '.arches[0].files'\n  \
@@ -201,7 +196,7 @@ To/Cc from the tree's scripts/get_maintainer.pl. The same inputs give byte-ident
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let progress = Progress { enabled: !cli.global.quiet };
     match cli.command {
-        Command::Fetch { cache, refresh } => fetch::run(cache, refresh, &cli.global, progress),
+        Command::Fetch(args) => fetch::run(&args, &cli.global, progress),
         Command::Golden { arches, cache, golden_patch } => {
             let data = DataArgs { cache, ..DataArgs::default() };
             golden::run(&Arch::selected(&arches), &data, golden_patch.golden_patch.as_deref(), &cli.global, progress)
