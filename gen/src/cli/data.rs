@@ -24,7 +24,7 @@ pub struct DataArgs {
     /// An arch-templates folder with your own descriptors [default: the project's].
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Which fetched kernel: 5.10 (with the golden ports) or 6.1 (one tree, already ported).
+    /// Which fetched kernel to read (6.1 has no golden or pre-port tree).
     #[arg(long = "kernel", value_enum, value_name = "VERSION", default_value_t = Kernel::V5_10)]
     pub kernel_version: Kernel,
 }

@@ -16,8 +16,7 @@ pub struct FetchArgs {
     /// Cache folder for the fetched kernel [default: $XDG_CACHE_HOME/archport].
     #[arg(long, value_name = "DIR", env = "ARCHPORT_CACHE")]
     pub cache: Option<PathBuf>,
-    /// Which kernel: 5.10 (bullseye's linux-source-5.10 and its RT patch: base, golden and pre-port
-    /// trees) or 6.1 (bookworm's linux-source-6.1: one tree, already ported).
+    /// Which kernel to fetch.
     #[arg(long = "kernel", value_enum, value_name = "VERSION", default_value_t = Kernel::V5_10)]
     pub kernel: Kernel,
     /// Look for a newer package even when a cached tree exists.

@@ -74,7 +74,8 @@ archport run --out /tmp/kmap --signoff \"A U Thor <author@example.org>\"\n\n\
 Exit 0 when every arch matches its golden port (or differs only where the golden one is provably \
 wrong) and every generated port is proved; 1 when a check fails; 2 on bad input.")]
     Run(run::RunArgs),
-    /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees.
+    /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees (or, with
+    /// --kernel 6.1, linux-source-6.1's one tree); check or repair the cache.
     #[command(
         after_help = "Examples:\n  archport fetch --format json\n  archport fetch --kernel 6.1      # bookworm's linux-source-6.1, \
 one tree\n  archport fetch --verify          # read every file against the manifest\n\nA second run finds the cache and \

@@ -24,7 +24,15 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A held lock; released when dropped.
 pub struct Lock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // The file outlives the lock: leave it naming no holder. Best
+        // effort, since the next holder overwrites it anyway.
+        let _ = self.file.set_len(0);
+    }
 }
 
 /// Why the lock could not be taken.
@@ -62,7 +70,7 @@ impl Lock {
             })?;
         wait_for(&file, &path, timeout, progress).map_err(LockError::Other)?;
         record_owner(&file, &path).map_err(LockError::Other)?;
-        Ok(Lock { _file: file })
+        Ok(Lock { file })
     }
 }
 
