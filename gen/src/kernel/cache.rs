@@ -530,12 +530,10 @@ fn remove_leftovers(dir: &Path) {
 /// when only times changed, and downloads again otherwise.
 fn repair(dir: &Path, kernel: Kernel, progress: Progress) -> Result<Fetched> {
     remove_leftovers(dir);
+    // A `current` that is refused is rewritten below, which says so.
     let target = match current_or_newest(dir, kernel) {
         Ok(v) => v,
-        Err(e) => {
-            note(progress, &format!("{e:#}; rewriting it"));
-            newest(dir, kernel)?
-        }
+        Err(_) => newest(dir, kernel)?,
     };
     let Some(version) = target else { return fetch_new(dir, kernel, Existing::Replace, progress) };
     let entry = dir.join(&version);
