@@ -12,6 +12,11 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // An empty ARCHPORT_CACHE means unset, as for XDG_CACHE_HOME; clap's
+    // `env` would read it as an empty --cache. No thread runs yet.
+    if std::env::var_os("ARCHPORT_CACHE").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("ARCHPORT_CACHE");
+    }
     let cli = archport::cli::Cli::parse();
     match archport::cli::run(cli) {
         Ok(code) => code,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::kernel::{self, KernelCache};
+use crate::kernel::{self, Action, Fetched, Kernel, KernelCache};
 use crate::output::Inputs;
 use crate::patch::{parse_patch, Patch};
 use crate::progress::Progress;
@@ -25,6 +25,9 @@ pub struct DataArgs {
     /// An arch-templates folder with your own descriptors [default: the project's].
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Which fetched kernel to read (6.1 has no golden or pre-port tree).
+    #[arg(long = "kernel", value_enum, value_name = "VERSION", default_value_t = Kernel::V5_10)]
+    pub kernel_version: Kernel,
 }
 
 /// The golden patch, read and parsed, with where it came from.
@@ -36,10 +39,16 @@ pub struct GoldenPatch {
 }
 
 impl DataArgs {
-    /// The fetched kernel, fetching it on first use.
+    /// The fetched kernel with its golden ports, fetching it on first
+    /// use; an error for a `--kernel` that has none.
     pub fn kernel(&self, progress: Progress) -> Result<KernelCache> {
+        self.fetched(progress)?.golden_ports()
+    }
+
+    /// The fetched package `--kernel` names, fetching it on first use.
+    pub fn fetched(&self, progress: Progress) -> Result<Fetched> {
         let root = kernel::cache_root(self.cache.as_deref())?;
-        kernel::ensure(&root, false, progress)
+        kernel::open(&root, self.kernel_version, Action::Use, progress)
     }
 
     /// The tree given with `--tree`, checked to be a kernel tree.

@@ -133,7 +133,8 @@ pub enum Command {
     /// write the patch series and the HTML report, and print one table.
     #[command(after_help = run::AFTER_HELP)]
     Run(run::RunArgs),
-    /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees.
+    /// Fetch Debian's linux-source-5.10 and build the base, golden and pre-port trees (or, with
+    /// --kernel 6.1, linux-source-6.1's one tree); check or repair the cache.
     #[command(after_help = fetch::AFTER_HELP)]
     Fetch(fetch::FetchArgs),
     /// List each arch's golden port: the RT patch hunks taken and left, per file.

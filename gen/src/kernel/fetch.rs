@@ -1,4 +1,4 @@
-//! Fetching Debian's linux-source-5.10 through a private apt setup.
+//! Fetching a Debian linux-source package through a private apt setup.
 //!
 //! The host's apt configuration is only read (for the mirror); lists,
 //! caches and the downloaded package live in a scratch folder that is
@@ -11,70 +11,62 @@ use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use super::cache::assemble;
 use super::mirror::{find_mirror, Mirror};
-use super::{trees, KernelCache, Meta, PACKAGE, SUITES};
-use crate::arch::Arch;
-use crate::golden;
-use crate::patch::parse_patch;
+use super::package::{Kernel, Meta};
 use crate::progress::Progress;
 
-/// Downloads, unpacks and builds the three trees under `dest` (which
-/// must not exist yet), using `scratch` for intermediate files.
-pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<KernelCache> {
+/// Downloads and unpacks `kernel`'s package into `dest` (which must not
+/// exist yet) and builds its entry there, using `scratch` for
+/// intermediate files.
+pub fn fetch_into(kernel: Kernel, dest: &Path, scratch: &Path, progress: Progress) -> Result<Meta> {
+    let package = kernel.package();
+    let suites = kernel.suites();
     let mirror = find_mirror(Path::new("/etc/apt")).map_err(|e| anyhow!(e))?;
     for tool in ["apt-get", "dpkg-deb", "tar", "xz"] {
-        which(tool)?;
+        which(tool, package)?;
     }
 
-    let step = progress.step(format!("updating package lists for {} ({})", PACKAGE, SUITES.join(", ")));
-    let apt = PrivateApt::new(scratch, &mirror)?;
+    let step = progress.step(format!("updating package lists for {package} ({})", suites.join(", ")));
+    let apt = PrivateApt::new(scratch, &mirror, suites)?;
     apt.run(&["update"]).with_context(|| {
         format!(
-            "cannot fetch {PACKAGE}: Debian's {} suites at {} and {} are unreachable",
-            SUITES.join(", "),
+            "cannot fetch {package}: Debian's {} suites at {} and {} are unreachable",
+            suites.join(", "),
             mirror.main,
             mirror.security
         )
     })?;
-    step.set_message(format!("downloading {PACKAGE} (about 120 MB)"));
+    step.set_message(format!("downloading {package} (about 120-140 MB)"));
     let download = scratch.join("download");
     std::fs::create_dir_all(&download)?;
-    apt.run_in(&download, &["download", PACKAGE])
-        .with_context(|| format!("cannot download {PACKAGE} from Debian's {} suites", SUITES.join(", ")))?;
+    apt.run_in(&download, &["download", package])
+        .with_context(|| format!("cannot download {package} from Debian's {} suites", suites.join(", ")))?;
     let deb = single_deb(&download)?;
     let version = deb_version(&deb)?;
-    if !version.starts_with("5.10.") {
-        bail!("{PACKAGE} has version {version}, expected 5.10.x");
+    if !kernel.accepts(&version) {
+        bail!("{package} has version {version}, expected {}.x", kernel.series());
     }
     drop(step);
 
-    let step = progress.step(format!("unpacking {PACKAGE} {version}"));
+    let step = progress.step(format!("unpacking {package} {version}"));
     let unpacked = scratch.join("unpacked");
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
     std::fs::remove_file(&deb).ok();
     let src = unpacked.join("usr/src");
     std::fs::create_dir_all(dest)?;
-    run(Command::new("tar").arg("-xJf").arg(src.join("linux-source-5.10.tar.xz")).arg("-C").arg(dest))?;
-    let base = dest.join("base");
-    std::fs::rename(dest.join("linux-source-5.10"), &base).context("the tarball has no linux-source-5.10/ folder")?;
-    let rt_patch = dest.join("rt.patch");
-    let out = Command::new("xz").arg("-dc").arg(src.join("linux-patch-5.10-rt.patch.xz")).output()?;
-    if !out.status.success() {
-        bail!("xz could not decompress the RT patch: {}", String::from_utf8_lossy(&out.stderr).trim());
+    run(Command::new("tar").arg("-xJf").arg(src.join(kernel.tarball())).arg("-C").arg(dest))?;
+    std::fs::rename(dest.join(package), dest.join("base"))
+        .with_context(|| format!("the tarball {} has no {package}/ folder", kernel.tarball()))?;
+    if let Some(rt) = kernel.rt_patch() {
+        let out = Command::new("xz").arg("-dc").arg(src.join(&rt)).output()?;
+        if !out.status.success() {
+            bail!("xz could not decompress the RT patch {rt}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        std::fs::write(dest.join("rt.patch"), &out.stdout)?;
     }
-    std::fs::write(&rt_patch, &out.stdout)?;
     drop(step);
-
-    let step = progress.step("building the golden and pre-port trees");
-    let patch = parse_patch(&out.stdout).context("reading the RT patch")?;
-    let ports = golden::extract(&patch, &Arch::ALL);
-    let (golden, pre_port) = (dest.join("golden"), dest.join("pre-port"));
-    trees::build_derived(&base, &patch, &ports, &golden, &pre_port)?;
-    drop(step);
-
-    let meta = Meta { package: PACKAGE.to_string(), version };
-    std::fs::write(dest.join("meta.json"), serde_json::to_vec_pretty(&meta)?)?;
-    Ok(KernelCache::at(dest, meta))
+    assemble(dest, kernel, &version, progress)
 }
 
 /// apt-get with a private sources list, lists and caches.
@@ -83,7 +75,7 @@ struct PrivateApt {
 }
 
 impl PrivateApt {
-    fn new(scratch: &Path, mirror: &Mirror) -> Result<PrivateApt> {
+    fn new(scratch: &Path, mirror: &Mirror, suites: [&str; 2]) -> Result<PrivateApt> {
         let dir = |name: &str| -> Result<PathBuf> {
             let d = scratch.join(name);
             std::fs::create_dir_all(d.join("partial"))?;
@@ -100,8 +92,8 @@ impl PrivateApt {
         std::fs::write(
             &list,
             format!(
-                "deb {signed}{} bullseye main\ndeb {signed}{} bullseye-security main\n",
-                mirror.main, mirror.security
+                "deb {signed}{} {} main\ndeb {signed}{} {} main\n",
+                mirror.main, suites[0], mirror.security, suites[1]
             ),
         )?;
         let options = [
@@ -137,12 +129,12 @@ impl PrivateApt {
     }
 }
 
-fn which(tool: &str) -> Result<()> {
+fn which(tool: &str, package: &str) -> Result<()> {
     let found = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file()))
         .unwrap_or(false);
     if !found {
-        bail!("`{tool}` is not installed; archport needs apt-get, dpkg-deb, tar and xz to fetch {PACKAGE}");
+        bail!("`{tool}` is not installed; archport needs apt-get, dpkg-deb, tar and xz to fetch {package}");
     }
     Ok(())
 }

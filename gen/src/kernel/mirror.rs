@@ -3,12 +3,13 @@
 //! archport never names a mirror itself: it reads the host's apt sources
 //! (one-line `.list` and deb822 `.sources` files) and reuses the URIs
 //! that serve Debian's main and security archives, pointing them at the
-//! bullseye suites in a private apt configuration. `ARCHPORT_DEBIAN_MIRROR`
-//! and `ARCHPORT_DEBIAN_SECURITY_MIRROR` override the choice.
+//! package's suites (bullseye, bookworm) in a private apt configuration.
+//! `ARCHPORT_DEBIAN_MIRROR` and `ARCHPORT_DEBIAN_SECURITY_MIRROR` override
+//! the choice.
 
 use std::path::Path;
 
-/// The two archive roots the bullseye suites are fetched from.
+/// The two archive roots a package's suites are fetched from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mirror {
     pub main: String,

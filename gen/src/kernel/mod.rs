@@ -2,36 +2,31 @@
 //!
 //! By default they come from Debian's `linux-source-5.10` package, fetched
 //! on first use into a cache (`--cache`, `ARCHPORT_CACHE`, or
-//! `$XDG_CACHE_HOME/archport`). A user with their own checkout points at
-//! it instead with `--tree`, `--golden` and `--golden-patch`.
+//! `$XDG_CACHE_HOME/archport`); `--kernel 6.1` fetches bookworm's
+//! `linux-source-6.1`, a later tree that is already ported, into the same
+//! cache. A user with their own checkout points at it instead with
+//! `--tree`, `--golden` and `--golden-patch`.
 
+mod cache;
 mod fetch;
+mod lock;
+mod manifest;
 mod mirror;
+mod package;
 pub mod trees;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
+use anyhow::{bail, Result};
+use serde::Serialize;
 
 use crate::progress::Progress;
 
+pub use cache::{assemble, open, verify, Action};
 pub use mirror::{find_mirror, Mirror};
+pub use package::{Kernel, Layout, Meta};
 
-/// The Debian package that carries both the tree and the RT patch.
-pub const PACKAGE: &str = "linux-source-5.10";
-/// The suites it is fetched from.
-pub const SUITES: [&str; 2] = ["bullseye", "bullseye-security"];
-
-/// What a fetched cache entry records about itself.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Meta {
-    pub package: String,
-    pub version: String,
-}
-
-/// One fetched kernel: the three trees and the RT patch.
+/// One fetched 5.10 kernel: the three trees and the RT patch.
 #[derive(Clone, Debug, Serialize)]
 pub struct KernelCache {
     pub version: String,
@@ -53,10 +48,86 @@ impl KernelCache {
     }
 }
 
+/// One fetched kernel whose tree is already ported (6.1): the tree as
+/// shipped, and nothing derived from it.
+#[derive(Clone, Debug, Serialize)]
+pub struct KernelTree {
+    pub kernel: Kernel,
+    pub package: String,
+    pub version: String,
+    pub base: PathBuf,
+}
+
+/// A fetched package, as its layout holds it.
+#[derive(Clone, Debug)]
+pub enum Fetched {
+    /// The 5.10 package: base tree, RT patch, golden and pre-port trees.
+    Rt(KernelCache),
+    /// A later package: its tree alone.
+    Tree(KernelTree),
+}
+
+impl Fetched {
+    pub fn kernel(&self) -> Kernel {
+        match self {
+            // The RT layout is the 5.10 package's.
+            Fetched::Rt(_) => Kernel::V5_10,
+            Fetched::Tree(t) => t.kernel,
+        }
+    }
+
+    pub fn version(&self) -> &str {
+        match self {
+            Fetched::Rt(k) => &k.version,
+            Fetched::Tree(t) => &t.version,
+        }
+    }
+
+    /// The tree as the package ships it.
+    pub fn base(&self) -> &Path {
+        match self {
+            Fetched::Rt(k) => &k.base,
+            Fetched::Tree(t) => &t.base,
+        }
+    }
+
+    /// The tree whose arches are ported to kmap_local: the golden tree,
+    /// or the later tree itself.
+    pub fn ported_tree(&self) -> &Path {
+        match self {
+            Fetched::Rt(k) => &k.golden,
+            Fetched::Tree(t) => &t.base,
+        }
+    }
+
+    /// The golden ports' trees and patch; an error naming the package
+    /// when it has none.
+    pub fn golden_ports(self) -> Result<KernelCache> {
+        match self {
+            Fetched::Rt(k) => Ok(k),
+            Fetched::Tree(t) => bail!(
+                "{} {} carries no golden ports (its tree is already ported), so there is no golden or pre-port \
+                 tree: use --kernel {}, or --tree and --golden",
+                t.package,
+                t.version,
+                Kernel::V5_10
+            ),
+        }
+    }
+}
+
+/// The 5.10 kernel with its golden ports, fetching it on first use (or
+/// looking for a newer one with `refresh`).
+pub fn ensure(root: &Path, refresh: bool, progress: Progress) -> Result<KernelCache> {
+    let action = if refresh { Action::Refresh } else { Action::Use };
+    open(root, Kernel::V5_10, action, progress)?.golden_ports()
+}
+
 /// The cache root: `--cache`, else `ARCHPORT_CACHE`, else
-/// `$XDG_CACHE_HOME/archport`, else `~/.cache/archport`.
+/// `$XDG_CACHE_HOME/archport`, else `~/.cache/archport`. An empty
+/// variable counts as unset.
 pub fn cache_root(flag: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = flag {
+    if let Some(p) = flag.filter(|p| !p.as_os_str().is_empty()) {
         return Ok(p.to_path_buf());
     }
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
@@ -70,49 +141,6 @@ pub fn cache_root(flag: Option<&Path>) -> Result<PathBuf> {
         Some(home) => Ok(home.join(".cache/archport")),
         None => bail!("no cache folder: set --cache, ARCHPORT_CACHE, XDG_CACHE_HOME or HOME"),
     }
-}
-
-/// Returns the cached kernel, fetching it first if the cache has none
-/// (or `refresh` is asked for and the cached one is to be replaced).
-pub fn ensure(root: &Path, refresh: bool, progress: Progress) -> Result<KernelCache> {
-    let dir = root.join(PACKAGE);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating the cache folder {}", dir.display()))?;
-    // One fetch at a time per cache: parallel test binaries and users
-    // share it, and the second one must find the first one's result.
-    let lock = File::create(dir.join(".lock"))?;
-    lock.lock().with_context(|| format!("locking {}", dir.display()))?;
-
-    let current = dir.join("current");
-    if !refresh {
-        if let Some(found) = read_current(&dir, &current)? {
-            return Ok(found);
-        }
-    }
-    let scratch = tempfile::Builder::new().prefix(".fetch-").tempdir_in(&dir)?;
-    let building = scratch.path().join("tree");
-    let fetched = fetch::fetch_into(&building, &scratch.path().join("apt"), progress)?;
-    let final_dir = dir.join(&fetched.version);
-    if final_dir.exists() {
-        // A refresh that found the same version: keep the cached trees.
-        drop(scratch);
-    } else {
-        std::fs::rename(&building, &final_dir)
-            .with_context(|| format!("moving the fetched trees to {}", final_dir.display()))?;
-    }
-    crate::output::write_atomic(&current, fetched.version.as_bytes())?;
-    read_current(&dir, &current)?.context("the fetched cache entry cannot be read back")
-}
-
-fn read_current(dir: &Path, current: &Path) -> Result<Option<KernelCache>> {
-    let Ok(version) = std::fs::read_to_string(current) else {
-        return Ok(None);
-    };
-    let entry = dir.join(version.trim());
-    let Ok(meta) = std::fs::read(entry.join("meta.json")) else {
-        return Ok(None);
-    };
-    let meta: Meta = serde_json::from_slice(&meta).with_context(|| format!("reading {}/meta.json", entry.display()))?;
-    Ok(Some(KernelCache::at(&entry, meta)))
 }
 
 /// Refuses a folder that is not a kernel source tree, with the reason.
