@@ -158,7 +158,7 @@ fn a_named_arch_without_its_compiler_is_skipped_with_the_package_to_install() {
     assert_status(&out, 2);
     assert!(
         stderr(&out).contains(
-            "arm: skipped: `arm-linux-gnueabihf-gcc` is not installed (Debian package: gcc-arm-linux-gnueabihf)"
+            "arm: no compiler: `arm-linux-gnueabihf-gcc` is not installed (Debian package: gcc-arm-linux-gnueabihf)"
         ),
         "{}",
         stderr(&out)

@@ -119,6 +119,6 @@ impl DataArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct GoldenPatchArg {
     /// A patch carrying the golden ports [default: the fetched RT patch].
-    #[arg(long, value_name = "FILE")]
-    pub golden_patch: Option<PathBuf>,
+    #[arg(long = "golden-patch", value_name = "FILE")]
+    pub path: Option<PathBuf>,
 }

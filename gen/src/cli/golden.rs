@@ -34,7 +34,7 @@ struct Report<'a> {
 
 pub fn run(args: &GoldenArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let data = DataArgs { cache: args.cache.clone(), ..DataArgs::default() };
-    let gp = data.golden_patch(args.golden_patch.golden_patch.as_deref(), global.progress())?;
+    let gp = data.golden_patch(args.golden_patch.path.as_deref(), global.progress())?;
     let ports = golden::extract(&gp.patch, &args.arches.selected());
     match global.format {
         Format::Json => {

@@ -12,6 +12,8 @@ mod data;
 mod diff;
 mod fetch;
 mod golden;
+#[cfg(test)]
+mod help_tests;
 mod port;
 mod report;
 mod run;

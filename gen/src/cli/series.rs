@@ -84,7 +84,7 @@ pub fn run(args: &SeriesArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let finder = RecipientFinder::new(args.recipients.source(), &tree)?;
     let patches = assemble::gather(&manifest, &ported, &tree, |patch| finder.recipients(patch))?;
     let range_diffs = if args.range_diff {
-        let gp = args.data.golden_patch(args.golden_patch.golden_patch.as_deref(), progress)?;
+        let gp = args.data.golden_patch(args.golden_patch.path.as_deref(), progress)?;
         Some(assemble::range_diffs(&golden::extract(&gp.patch, &arches), &patches))
     } else {
         None
