@@ -109,6 +109,15 @@ fn print_text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bo
     for (scenario, arches) in scenarios.iter().filter(|_| !quiet) {
         println!("\nwithin bounds ({}):\n  {scenario}", arches.join(", "));
     }
+    for r in results.iter().filter(|r| !r.witnesses.is_empty()) {
+        for w in &r.witnesses {
+            let (statement, trace) = w.split_once('\n').unwrap_or((w, ""));
+            println!("\n{}: proved, and seen without harm: {statement}", r.arch);
+            if !quiet {
+                print!("{trace}");
+            }
+        }
+    }
     for r in results.iter().filter(|r| !r.is_proved()) {
         println!();
         match r.status {
