@@ -27,49 +27,49 @@ fn main() {
     assert!(!decls.is_empty(), "trait ArchHooks declares no hooks");
 
     let variants: Vec<Ident> = decls.iter().map(|d| Ident::new(&camel(&d.name), Span::call_site())).collect();
-    let names = decls.iter().map(|d| d.name.as_str());
-    let c_names = decls.iter().map(|d| format!("arch_kmap_local_{}", d.name));
-    let params = decls.iter().map(|d| {
-        let p = d.params.iter();
-        quote! { &[#(#p),*] }
-    });
-    let summaries = decls.iter().map(|d| d.summary.as_str());
-    let defaults = decls.iter().map(|d| d.c_default.as_str());
+    let names: Vec<&str> = decls.iter().map(|d| d.name.as_str()).collect();
+    let c_names: Vec<String> = decls.iter().map(|d| format!("arch_kmap_local_{}", d.name)).collect();
+    let params: Vec<_> = decls
+        .iter()
+        .map(|d| {
+            let p = &d.params;
+            quote! { &[#(#p),*] }
+        })
+        .collect();
+    let summaries: Vec<&str> = decls.iter().map(|d| d.summary.as_str()).collect();
+    let defaults: Vec<&str> = decls.iter().map(|d| d.c_default.as_str()).collect();
     let count = decls.len();
-    let v1 = variants.clone();
-    let v2 = variants.clone();
-    let v3 = variants.clone();
-    let v4 = variants.clone();
-    let v5 = variants.clone();
-    let n2 = decls.iter().map(|d| d.name.as_str());
 
     let out = quote! {
         /// One hook of the kmap_local contract (generated from `ArchHooks`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        ///
+        /// Descriptors and JSON name a hook by its short name (`post_map`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
         pub enum Hook { #(#variants),* }
 
         impl Hook {
-            /// Every hook, in the order of the contract.
-            pub const ALL: [Hook; #count] = [#(Hook::#v1),*];
+            /// Every hook, in the order of the declaration.
+            pub const ALL: [Hook; #count] = [#(Hook::#variants),*];
 
             /// The hook's short name, as used in descriptors.
             pub fn name(self) -> &'static str {
-                match self { #(Hook::#v2 => #names),* }
+                match self { #(Hook::#variants => #names),* }
             }
 
             /// The C macro an arch defines to provide this hook.
             pub fn c_name(self) -> &'static str {
-                match self { #(Hook::#v3 => #c_names),* }
+                match self { #(Hook::#variants => #c_names),* }
             }
 
             /// The C macro's parameter names, in order.
             pub fn params(self) -> &'static [&'static str] {
-                match self { #(Hook::#v4 => #params),* }
+                match self { #(Hook::#variants => #params),* }
             }
 
             /// One-line summary of when the generic code calls the hook.
             pub fn summary(self) -> &'static str {
-                match self { #(Hook::#v5 => #summaries),* }
+                match self { #(Hook::#variants => #summaries),* }
             }
 
             /// The generic fallback's C text in mm/highmem.c.
@@ -83,7 +83,12 @@ fn main() {
             }
         }
 
-        const _: [(); #count] = [(); [#(#n2),*].len()];
+        impl std::fmt::Display for Hook {
+            /// The C macro name: what a reader of the kernel looks for.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.c_name())
+            }
+        }
     };
 
     let dest = PathBuf::from(env::var("OUT_DIR").unwrap()).join("hook_table.rs");
@@ -107,39 +112,41 @@ fn hook_decls(file: &syn::File) -> Vec<HookDecl> {
             syn::TraitItem::Fn(f) => Some(f),
             _ => None,
         })
-        .map(|f| {
-            let params = f
-                .sig
-                .inputs
-                .iter()
-                .filter_map(|arg| match arg {
-                    syn::FnArg::Typed(pat) => match &*pat.pat {
-                        syn::Pat::Ident(id) => Some(id.ident.to_string()),
-                        _ => panic!("hook {}: parameters must be plain names", f.sig.ident),
-                    },
-                    syn::FnArg::Receiver(_) => None,
-                })
-                .collect();
-            let docs: Vec<String> = f
-                .attrs
-                .iter()
-                .filter(|a| a.path().is_ident("doc"))
-                .filter_map(|a| match &a.meta {
-                    syn::Meta::NameValue(nv) => match &nv.value {
-                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value().trim().to_string()),
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .collect();
-            let c_default = docs
-                .iter()
-                .find_map(|d| d.strip_prefix("default:").map(|s| s.trim().to_string()))
-                .unwrap_or_else(|| panic!("hook {}: missing `/// default: ...` line", f.sig.ident));
-            let summary = docs.iter().find(|d| !d.starts_with("default:")).cloned().unwrap_or_default();
-            HookDecl { name: f.sig.ident.to_string(), params, summary, c_default }
-        })
+        .map(hook_decl)
         .collect()
+}
+
+fn hook_decl(f: &syn::TraitItemFn) -> HookDecl {
+    let params = f
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::FnArg::Typed(pat) => match &*pat.pat {
+                syn::Pat::Ident(id) => Some(id.ident.to_string()),
+                _ => panic!("hook {}: parameters must be plain names", f.sig.ident),
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let docs: Vec<String> = f
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value().trim().to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let c_default = docs
+        .iter()
+        .find_map(|d| d.strip_prefix("default:").map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| panic!("hook {}: missing `/// default: ...` line", f.sig.ident));
+    let summary = docs.iter().find(|d| !d.starts_with("default:")).cloned().unwrap_or_default();
+    HookDecl { name: f.sig.ident.to_string(), params, summary, c_default }
 }
 
 fn camel(snake: &str) -> String {

@@ -4,7 +4,9 @@
 //! Facts are inputs to the model, stated in each arch's descriptor with a
 //! one-line reason. They must come from evidence independent of the port
 //! being checked: the arch's pre-conversion kmap_atomic code in the base
-//! tree and its cache and TLB code, never the new hooks themselves.
+//! tree and its cache and TLB code, never the new hooks themselves. Where
+//! the evidence leaves a behaviour open, a descriptor states the worst
+//! case the hardware allows, and its reason says so.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,10 +38,21 @@ pub struct HardwareFacts {
     /// when false, the hook that writes the PTE must load the TLB itself
     /// or a miss handler does (see `tlb_refill_from_pte`).
     pub tlb_refill_from_pte: bool,
+    /// The MMU may load a translation from a valid PTE at any time, not
+    /// only when an access misses (a page table walker that runs ahead of
+    /// the program, as x86 and ARMv6+ walkers do): a TLB flush placed
+    /// before the PTE is cleared can be undone before the clear.
+    pub tlb_speculative_fill: bool,
     /// The data cache kind.
     pub dcache: DcacheKind,
     /// Number of cache colours (1 when the cache cannot alias).
     pub dcache_colours: u8,
+    /// Writing back a dirty virtually tagged line translates its address
+    /// through the MMU, so the line must be flushed while the mapping
+    /// still exists (`Documentation/core-api/cachetlb.rst`: "The HyperSparc
+    /// cpu is one such cpu"); a write-back without one loses the data.
+    /// Only a VIVT cache has such lines.
+    pub writeback_needs_translation: bool,
     /// Page table writes may be deferred until an explicit flush
     /// (x86 paravirt lazy MMU mode).
     pub lazy_mmu: bool,

@@ -134,6 +134,15 @@ fn text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bool, qu
     for (scenario, arches) in scenarios.iter().filter(|_| !quiet) {
         let _ = writeln!(out, "\nwithin bounds ({}):\n  {scenario}", arches.join(", "));
     }
+    for r in results.iter().filter(|r| !r.witnesses.is_empty()) {
+        for w in &r.witnesses {
+            let (statement, trace) = w.split_once('\n').unwrap_or((w, ""));
+            println!("\n{}: proved, and seen without harm: {statement}", r.arch);
+            if !quiet {
+                print!("{trace}");
+            }
+        }
+    }
     for r in results.iter().filter(|r| !r.is_proved()) {
         let _ = writeln!(out);
         match r.status {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use archport_generic::{Effect, Hook};
+use archport_generic::{Contract, Effect};
 use serde::{Deserialize, Serialize};
 
 use crate::arch::Arch;
@@ -171,7 +171,8 @@ impl Manifest {
                 },
             });
         }
-        let defaults = Hook::ALL.iter().filter(|h| !d.hooks.contains_key(h)).map(|h| h.c_name()).collect();
+        let called = Contract::linux_5_10().hooks();
+        let defaults = called.iter().filter(|h| !d.hooks.contains_key(*h)).map(|h| h.c_name()).collect();
         let mut edits = Edits::default();
         for f in &d.files {
             for op in &f.edits {

@@ -402,8 +402,10 @@ mod tests {
             tlb_keeps_stale: true,
             tlb_caches_cleared_pte: true,
             tlb_refill_from_pte: true,
+            tlb_speculative_fill: false,
             dcache,
             dcache_colours: 1,
+            writeback_needs_translation: false,
             lazy_mmu: false,
         }
     }

@@ -4,7 +4,7 @@
 //! against the arch's hooks. A function that returns with a mapping still
 //! live, or unmaps what it never mapped, is refuted with a trace.
 
-use archport_generic::model::{self, Bounds, Op, PortSpec, Scenario, Script, Variant};
+use archport_generic::model::{self, Bounds, Case, Contract, Op, PortSpec, Script};
 
 use crate::edit::c;
 
@@ -50,10 +50,9 @@ pub fn scripts(text: &[u8]) -> Vec<(String, Vec<Op>)> {
 /// The model's verdict on one function's script with `port`'s hooks:
 /// `None` when it holds, else the broken property and the trace.
 pub fn refute(port: &PortSpec, ops: &[Op]) -> Result<Option<(String, String)>, String> {
-    let mut scenario = Scenario::standard();
-    scenario.tasks = vec![Script { name: "A".into(), cpu: 0, ops: ops.to_vec() }];
-    let bounds = Bounds { scenario, ..Bounds::standard() };
-    match model::check(port, Variant::Merged, &bounds).map_err(|e| e.to_string())? {
+    let mut case = Case::standard(&Bounds::standard());
+    case.scenario.tasks = vec![Script { name: "A".into(), cpu: 0, ops: ops.to_vec() }];
+    match model::check(port, &Contract::linux_5_10(), &case).map_err(|e| e.to_string())? {
         model::Verdict::Proved { .. } => Ok(None),
         model::Verdict::Counterexample { property, trace, .. } => Ok(Some((property.to_string(), trace.to_string()))),
     }

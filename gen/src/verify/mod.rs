@@ -8,7 +8,7 @@ pub mod call_sites;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use archport_generic::model::{self, Bounds, PortSpec, Scenario, Variant};
+use archport_generic::model::{self, Bounds, Case, PortSpec, Variant};
 use archport_generic::Hook;
 use serde::Serialize;
 
@@ -56,6 +56,10 @@ pub struct ArchVerdict {
     /// What could not be mapped to effects, for an unmodelled port.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmodelled: Vec<String>,
+    /// What the model saw happen without harm in a proved port, each with
+    /// its shortest trace (nds32's post_map redirected by an interrupt).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<String>,
 }
 
 impl ArchVerdict {
@@ -139,48 +143,48 @@ fn describe(effects: Option<&Vec<archport_generic::GuardedEffect>>) -> String {
     match effects {
         None => "nothing (the generic default)".into(),
         Some(list) if list.is_empty() => "no effect".into(),
-        Some(list) => list
-            .iter()
-            .map(|g| match g.when {
-                Some(c) => format!("{} when {c:?}", g.effect),
-                None => g.effect.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        Some(list) => list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
     }
 }
 
-/// The bounds a port is checked within: the standard scenario, the same
-/// with CONFIG_DEBUG_HIGHMEM's guard slots, and for a port that reuses
-/// permanent mappings, the scenario with one.
-pub fn bounds_for(port: &PortSpec) -> Vec<Bounds> {
-    let mut all = vec![Bounds::standard(), Bounds { debug_highmem: true, ..Bounds::standard() }];
-    if port.defines(Hook::HighGet) {
-        all.push(Bounds { scenario: Scenario::with_pkmap(), ..Bounds::standard() });
-    }
-    all
+/// The cases a port is checked in: chosen by its hardware facts alone
+/// (`model::cases`), within the standard bounds.
+pub fn bounds_for(port: &PortSpec) -> Vec<Case> {
+    model::cases(&port.facts, &Bounds::standard())
 }
 
-/// Checks a port against a variant of the generic code.
+/// Checks a port against a variant of the 5.10 generic code, every case
+/// on its own core where there are several.
 pub fn check(arch: Arch, port: &PortSpec, variant: Variant) -> Result<ArchVerdict> {
+    let contract = variant.contract();
+    let cases = bounds_for(port);
+    let verdicts = model::check_all(port, &contract, &cases).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
     let mut states = 0;
     let mut shown = Vec::new();
-    for bounds in bounds_for(port) {
-        let verdict = model::check(port, variant, &bounds).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
+    let mut witnesses = Vec::new();
+    for verdict in verdicts {
         states += verdict.states();
-        shown.push(bounds.to_string());
-        if let model::Verdict::Counterexample { property, trace, .. } = verdict {
-            return Ok(ArchVerdict {
-                arch,
-                status: Status::Counterexample,
-                states,
-                bounds: shown.join(" | "),
-                property: Some(property.to_string()),
-                trace: Some(trace.to_string()),
-                unmodelled: Vec::new(),
-            });
+        let case = verdict.case();
+        shown.push(format!("{case}; KM_MAX_IDX {}", contract.km_max_idx(case.debug_highmem)));
+        match verdict {
+            model::Verdict::Counterexample { property, trace, .. } => {
+                return Ok(ArchVerdict {
+                    arch,
+                    status: Status::Counterexample,
+                    states,
+                    bounds: shown.join(" | "),
+                    property: Some(property.to_string()),
+                    trace: Some(trace.to_string()),
+                    unmodelled: Vec::new(),
+                    witnesses: Vec::new(),
+                });
+            }
+            model::Verdict::Proved { witnesses: seen, .. } => {
+                witnesses.extend(seen.iter().map(|w| format!("{}:\n{}", w.remark.statement(), w.trace)));
+            }
         }
     }
+    witnesses.dedup();
     Ok(ArchVerdict {
         arch,
         status: Status::Proved,
@@ -189,6 +193,7 @@ pub fn check(arch: Arch, port: &PortSpec, variant: Variant) -> Result<ArchVerdic
         property: None,
         trace: None,
         unmodelled: vec![],
+        witnesses,
     })
 }
 
@@ -202,5 +207,6 @@ pub fn unmodelled(arch: Arch, what: Vec<String>) -> ArchVerdict {
         property: None,
         trace: None,
         unmodelled: what,
+        witnesses: Vec::new(),
     }
 }

@@ -1,4 +1,4 @@
-//! Why a port or a scenario cannot be checked at all.
+//! Why a port, a contract or a scenario cannot be checked at all.
 //!
 //! These are input errors, found before the search starts; a property
 //! that fails during the search is a [`Verdict`](super::Verdict), not an
@@ -27,6 +27,8 @@ pub enum Location {
     Script(String),
     /// The bounds as a whole.
     Bounds,
+    /// The generic code's contract, by name.
+    Contract(String),
 }
 
 /// What is wrong.
@@ -36,6 +38,12 @@ pub enum ErrorKind {
     /// there (a flush in `map_idx`, colouring in `post_map`, ...).
     #[error("effect `{0}` has no meaning in this hook")]
     EffectOutOfPlace(Effect),
+    /// The hook returns with interrupts disabled, or enables them first.
+    #[error("irq_disable and irq_enable do not pair up within the hook")]
+    UnbalancedIrqs,
+    /// The contract has a path the model cannot run.
+    #[error("{0}")]
+    BadContract(String),
     /// Operation number `.0` reads, writes or unmaps with no live mapping.
     #[error("operation {0} uses a mapping but none is live")]
     NoLiveMapping(usize),
@@ -50,10 +58,21 @@ pub enum ErrorKind {
     /// A task script does not end by returning to user space.
     #[error("a task script must end by returning to user space, and only there")]
     MissingUserReturn,
-    /// Operation number `.0` of the interrupt script sleeps or returns
-    /// to user space, which an interrupt handler cannot do.
+    /// Operation number `.0` of the interrupt script sleeps, waits or
+    /// returns to user space, which an interrupt handler cannot do.
     #[error("operation {0} cannot run in interrupt context")]
     NotInInterrupt(usize),
+    /// Operation number `.0` sleeps, or leaves the script, with
+    /// interrupts disabled, or enables interrupts it did not disable.
+    #[error("operation {0} sleeps or ends with interrupts disabled, or enables them unpaired")]
+    IrqsOffAcrossSleep(usize),
+    /// Page `.0` is used by two scripts without a completion ordering
+    /// the uses: the property is about race-free accesses only.
+    #[error("page P{0} is used by two scripts without a completion between the uses")]
+    Racy(u32),
+    /// A completion is waited for but never completed, or completed twice.
+    #[error("completion {0} is waited for without being completed once")]
+    UnpairedCompletion(u8),
     /// A script starts on a CPU the bounds do not have.
     #[error("the script starts on a CPU outside the bounds")]
     NoSuchCpu,
@@ -76,6 +95,7 @@ impl fmt::Display for Location {
             Location::Hook(hook) => write!(f, "hook {}", hook.c_name()),
             Location::Script(name) => write!(f, "script {name}"),
             Location::Bounds => f.write_str("bounds"),
+            Location::Contract(name) => write!(f, "contract {name}"),
         }
     }
 }

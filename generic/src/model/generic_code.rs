@@ -1,167 +1,76 @@
-//! The generic kmap_local code of mm/highmem.c, one line at a time, and
-//! the variants of it the checker holds the merged code against.
+//! The generic kmap_local code of mm/highmem.c and the restore loop of
+//! the context switch, one step at a time.
 //!
 //! Each line does what its C counterpart does (see `program.rs` for the
-//! C text) and calls the arch hooks only through [`ArchHooks`], in the
-//! order mm/highmem.c calls them. The kernel's own assertions (`BUG_ON`,
-//! `WARN_ON_ONCE`) count as broken properties: they are how the generic
-//! code says its invariants failed.
+//! C text) and calls the arch hooks only through [`ArchHooks`], where the
+//! [`Contract`](super::Contract) calls them. The kernel's own assertions
+//! (`BUG_ON`, `WARN_ON_ONCE`) count as broken properties: they are how
+//! the generic code says its invariants failed.
 
-use std::fmt;
-
-use super::hook_runner::slot_of;
-use super::hook_runner::HookRunner;
+use super::contract::{Contract, IndexStack};
+use super::hook_runner::{lazily, slot_of, HookRunner};
+use super::layout::{Addr, Loc};
 use super::machine::Machine;
 use super::narrator::Narrator;
-use super::program::{Line, Program};
+use super::program::{HookLine, KmapLine, KunmapLine, Line, Program, RestoreLine, ScriptLine};
 use super::property::{Property, Violation};
-use super::state::{Context, KmapCtrl, Run, State};
-use super::trace::Addr;
-use crate::{ArchHooks, Hook, Page, Pfn, Vaddr};
+use super::scenario::Op;
+use super::state::{Ctrl, Ctx, Run, State};
+use crate::{ArchHooks, Hook, Page, Pfn, PteVal};
 
-/// A version of the generic code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Variant {
-    /// mm/highmem.c as merged: per-task `kmap_ctrl`, `migrate_disable()`
-    /// for the life of a mapping, save and restore on context switch.
-    Merged,
-    /// As merged, but a mapping does not disable migration.
-    NoMigrateDisable,
-    /// As merged, but the context switch neither clears the outgoing
-    /// task's mappings nor restores the incoming one's.
-    NoSchedSaveRestore,
-    /// The old kmap_atomic layout made preemptible: one index stack per
-    /// CPU, nothing to save or restore per task.
-    PerCpuIndex,
+/// Who runs on a CPU: its interrupt handler, its restore of the incoming
+/// task's mappings, or its current task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Runner {
+    Irq,
+    Restore,
+    Task,
 }
 
-impl Variant {
-    /// Every variant, the merged code first.
-    pub const ALL: [Variant; 4] =
-        [Variant::Merged, Variant::NoMigrateDisable, Variant::NoSchedSaveRestore, Variant::PerCpuIndex];
-
-    /// A short name for reports and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Merged => "merged",
-            Variant::NoMigrateDisable => "no_migrate_disable",
-            Variant::NoSchedSaveRestore => "no_sched_save_restore",
-            Variant::PerCpuIndex => "per_cpu_index",
-        }
-    }
-
-    pub(super) fn disables_migration(self) -> bool {
-        self != Variant::NoMigrateDisable
-    }
-
-    pub(super) fn saves_on_switch(self) -> bool {
-        matches!(self, Variant::Merged | Variant::NoMigrateDisable)
-    }
-
-    pub(super) fn per_cpu_index(self) -> bool {
-        self == Variant::PerCpuIndex
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// What the context does after a line.
-pub(super) enum Flow {
+/// Whether the rest of a step's lines run.
+enum Flow {
     Next,
-    /// The interrupt handler returned; its context is gone.
-    IrqDone,
+    /// The context returned early, or ended.
+    Stop,
 }
 
 impl Machine {
-    /// Runs one line for the context on `cpu`: its interrupt handler if one
-    /// is running, else its current task.
-    pub(super) fn run_line(&self, s: &mut State, cpu: usize, n: &mut Narrator) -> Result<(), Violation> {
-        let task = usize::from(s.cpus[cpu].current.expect("only a CPU with a task runs generic code"));
-        let in_irq = s.cpus[cpu].irq.is_some();
-        let mut ctx = match s.cpus[cpu].irq.take() {
-            Some(irq) => irq,
-            None => std::mem::take(&mut s.tasks[task].ctx),
-        };
-        let program = if in_irq { &self.irq } else { &self.tasks[task] };
-        let pc = usize::from(ctx.pc);
-        ctx.pc += 1;
-        let mut exec = Exec { m: self, s, cpu, task, in_irq, ctx: &mut ctx, n, program, pc };
-        let flow = match program.instrs[pc].line {
-            line @ (Line::HighGet(_)
-            | Line::MigrateDisable
-            | Line::Push(_)
-            | Line::SetPte(_)
-            | Line::PostMap(_)
-            | Line::SavePteval(_)) => exec.kmap(line).map(|()| Flow::Next),
-            line @ (Line::UnmapIdx
-            | Line::PreUnmap
-            | Line::PteClear
-            | Line::PostUnmap
-            | Line::Pop
-            | Line::MigrateEnable) => exec.kunmap(line).map(|()| Flow::Next),
-            line => exec.script(line),
-        };
-        match flow {
-            Ok(Flow::IrqDone) => {}
-            _ if in_irq => s.cpus[cpu].irq = Some(ctx),
-            _ => s.tasks[task].ctx = ctx,
+    /// Who runs the next step on `cpu`, and its context and program.
+    pub(super) fn runner(&self, s: &State, cpu: usize) -> (Runner, Ctx, &Program) {
+        let shape = &self.platform.shape;
+        if shape.irq(cpu).present(s) {
+            return (Runner::Irq, shape.irq(cpu), &self.irq);
         }
-        flow.map(|_| ()).map_err(|v| v.seen_by(&self.who(cpu, task, in_irq)))
+        if shape.restore(cpu).present(s) {
+            return (Runner::Restore, shape.restore(cpu), &self.restore);
+        }
+        let task = shape.current(s, cpu).expect("only a CPU with a task runs generic code");
+        (Runner::Task, shape.task_ctx(task), &self.tasks[task])
     }
 
-    /// `__kmap_local_sched_out()`: before `switch_to()`, take the outgoing
-    /// task's mappings out of this CPU's slots.
-    pub(super) fn sched_out(&self, s: &mut State, cpu: usize, task: usize, n: &mut Narrator) -> Result<(), Violation> {
-        let ctrl = s.tasks[task].kmap_ctrl.clone();
-        for i in 0..ctrl.idx {
-            let Some(pfn) = self.saved_pte(&ctrl, i)? else { continue };
-            let slot = self.hooks_on(&mut s.hw, cpu, n).map_idx(u32::from(i), pfn);
-            self.hooks_on(&mut s.hw, cpu, n).pre_unmap(slot);
-            let deferred = s.hw.set_pte(&self.platform, cpu, slot, None);
-            n.say(|| format!("pte_clear({}){}", Addr::new(&self.platform.layout, slot), lazily(deferred)));
-            self.hooks_on(&mut s.hw, cpu, n).post_unmap(slot);
-        }
-        Ok(())
-    }
-
-    /// `__kmap_local_sched_in()`: after `switch_to()`, put the incoming
-    /// task's mappings back into this CPU's slots.
-    pub(super) fn sched_in(&self, s: &mut State, cpu: usize, task: usize, n: &mut Narrator) -> Result<(), Violation> {
-        let ctrl = s.tasks[task].kmap_ctrl.clone();
-        for i in 0..ctrl.idx {
-            let Some(pfn) = self.saved_pte(&ctrl, i)? else { continue };
-            let slot = self.hooks_on(&mut s.hw, cpu, n).map_idx(u32::from(i), pfn);
-            let deferred = s.hw.set_pte(&self.platform, cpu, slot, Some(pfn));
-            n.say(|| format!("set_pte({}, P{pfn}){}", Addr::new(&self.platform.layout, slot), lazily(deferred)));
-            self.hooks_on(&mut s.hw, cpu, n).post_map(slot, Some(pfn));
-        }
-        Ok(())
-    }
-
-    /// The slots a task's mappings occupy on `cpu`, as the save and
-    /// restore loops compute them with the port's `map_idx`.
-    pub(super) fn live_slots(&self, s: &State, cpu: usize, task: usize) -> Result<Vec<(Vaddr, Pfn)>, Violation> {
-        let ctrl = &s.tasks[task].kmap_ctrl;
-        let layout = &self.platform.layout;
-        let mut slots = Vec::new();
-        for i in 0..ctrl.idx {
-            if let Some(pfn) = self.saved_pte(ctrl, i)? {
-                let slot = slot_of(&self.hooks, layout, Hook::MapIdx, u32::from(i), cpu, layout.colour(pfn));
-                slots.push((slot, pfn));
+    /// Runs one step for whoever runs on `cpu`.
+    pub(super) fn run_step(&self, s: &mut State, cpu: usize, n: &mut Narrator) -> Result<(), Violation> {
+        let task = self.platform.shape.current(s, cpu).expect("only a CPU with a task runs generic code");
+        let (runner, ctx, program) = self.runner(s, cpu);
+        let pc = ctx.pc(s);
+        ctx.set_pc(s, pc + 1);
+        let mut exec = Exec { m: self, s, cpu, task, runner, ctx, n, program, pc };
+        for &line in &program.steps[pc].lines {
+            match exec.line(line) {
+                Ok(Flow::Next) => {}
+                Ok(Flow::Stop) => break,
+                Err(v) => return Err(v.seen_by(&self.who(cpu, task, runner == Runner::Irq))),
             }
         }
-        Ok(slots)
+        Ok(())
     }
 
     /// The PTE saved for index `i`, skipping the guard indexes of
-    /// CONFIG_DEBUG_HIGHMEM; both loops `WARN_ON_ONCE` when one is off.
-    fn saved_pte(&self, ctrl: &KmapCtrl, i: u8) -> Result<Option<Pfn>, Violation> {
+    /// CONFIG_DEBUG_HIGHMEM; both restore loops `WARN_ON_ONCE` when one
+    /// is off.
+    pub(super) fn saved_pte(&self, s: &State, ctrl: Ctrl, i: u8) -> Result<Option<Pfn>, Violation> {
         let guard = self.platform.layout.km_incr == 2 && i & 1 == 0;
-        match (guard, ctrl.saved(i)) {
+        match (guard, ctrl.saved(s, i)) {
             (true, None) => Ok(None),
             (false, Some(pfn)) => Ok(Some(pfn)),
             (true, Some(pfn)) => Err(Violation::new(
@@ -174,183 +83,304 @@ impl Machine {
             )),
         }
     }
+
+    /// The slot of stack index `i` mapping `pfn` on `cpu`, as a path
+    /// computes it: with the arch's index hook if the path lists one.
+    pub(super) fn path_slot(
+        &self,
+        s: &mut State,
+        path: &[super::contract::Call],
+        cpu: usize,
+        i: u8,
+        pfn: Pfn,
+        n: &mut Narrator,
+    ) -> Loc {
+        let layout = &self.platform.layout;
+        let slot = match Contract::index_hook(path) {
+            Some(_) => self.hooks_on(s, cpu, None, n).map_idx(u32::from(i), pfn),
+            None => layout.calc_idx(u32::from(i), cpu),
+        };
+        layout.loc(slot)
+    }
+
+    /// The slots a task's mappings occupy on `cpu`, as the save and
+    /// restore loops compute them with the port's `map_idx`.
+    pub(super) fn live_slots(&self, s: &State, cpu: usize, task: usize) -> Result<Vec<(Loc, Pfn)>, Violation> {
+        let ctrl = self.platform.shape.task_ctrl(task);
+        let layout = &self.platform.layout;
+        let mut slots = Vec::new();
+        for i in 0..ctrl.idx(s) {
+            if let Some(pfn) = self.saved_pte(s, ctrl, i)? {
+                let slot = slot_of(&self.hooks, layout, Hook::MapIdx, u32::from(i), cpu, layout.colour(pfn));
+                slots.push((layout.loc(slot), pfn));
+            }
+        }
+        Ok(slots)
+    }
+
+    /// Starts the restore of `task`'s mappings on `cpu` at the first live
+    /// index from `from`: computes its slot and points the CPU's restore
+    /// at it; ends the restore when no live index is left.
+    pub(super) fn restore_from(
+        &self,
+        s: &mut State,
+        cpu: usize,
+        task: usize,
+        from: u8,
+        n: &mut Narrator,
+    ) -> Result<(), Violation> {
+        let shape = &self.platform.shape;
+        let (ctrl, ctx) = (shape.task_ctrl(task), shape.restore(cpu));
+        let path = self.contract.switch.as_ref().map_or(&[][..], |sw| &sw.sched_in);
+        for i in from..ctrl.idx(s) {
+            if let Some(pfn) = self.saved_pte(s, ctrl, i)? {
+                let slot = self.path_slot(s, path, cpu, i, pfn, n);
+                ctx.start(s, i);
+                ctx.set_slot(s, Some(slot));
+                return Ok(());
+            }
+        }
+        ctx.clear(s);
+        Ok(())
+    }
 }
 
-/// One line being run: by whom, where, on which state.
+/// One step being run: by whom, where, on which state.
 struct Exec<'a> {
     m: &'a Machine,
     s: &'a mut State,
     cpu: usize,
+    /// The CPU's current task.
     task: usize,
-    in_irq: bool,
-    ctx: &'a mut Context,
+    runner: Runner,
+    ctx: Ctx,
     n: &'a mut Narrator,
     program: &'a Program,
     pc: usize,
 }
 
 impl Exec<'_> {
-    /// The lines of `__kmap_local_page_prot()` and `__kmap_local_pfn_prot()`.
-    fn kmap(&mut self, line: Line) -> Result<(), Violation> {
-        let layout = self.m.platform.layout;
+    fn line(&mut self, line: Line) -> Result<Flow, Violation> {
         match line {
-            Line::HighGet(page) => {
-                if let Some(vaddr) = self.hooks().high_get(page) {
-                    self.ctx.held.push((vaddr, page));
-                    self.ctx.pc = self.program.next_op(self.pc) as u8;
-                    let at = self.at(vaddr);
+            Line::Kmap(l) => self.kmap(l),
+            Line::Kunmap(l) => self.kunmap(l),
+            Line::Restore(l) => self.restore(l).map(|()| Flow::Next),
+            Line::Hook(h) => self.hook(h).map(|()| Flow::Next),
+            Line::Script(l) => self.script(l),
+        }
+    }
+
+    /// The lines of `__kmap_local_page_prot()` and `__kmap_local_pfn_prot()`.
+    fn kmap(&mut self, line: KmapLine) -> Result<Flow, Violation> {
+        let layout = &self.m.platform.layout;
+        match line {
+            KmapLine::HighGet(page) => {
+                if let Some(vaddr) = self.hooks(None).high_get(page) {
+                    let loc = layout.loc(vaddr);
+                    self.ctx.push_held(self.s, loc, page);
+                    self.ctx.set_pc(self.s, self.program.next_op(self.pc));
+                    let at = layout.addr(loc);
                     self.n.say(|| format!("return {at}: no fixmap slot, no migrate_disable()"));
+                    return Ok(Flow::Stop);
                 }
             }
-            Line::MigrateDisable => {
-                self.s.tasks[self.task].migrate_disable += 1;
+            KmapLine::MigrateDisable => {
+                let shape = &self.m.platform.shape;
+                shape.set_migrate_disable(self.s, self.task, shape.migrate_disable(self.s, self.task) + 1);
                 self.n.say(|| "migrate_disable()".to_string());
             }
-            Line::Push(page) => {
-                self.ctx.preempt += 1;
-                let idx = self.ctrl().push(layout.km_incr as u8);
-                self.n.say(|| format!("preempt_disable(); kmap_local_idx_push() = {}", idx - 1));
-                if u32::from(idx) >= layout.km_max_idx {
-                    let max = layout.km_max_idx;
-                    return Err(Violation::new(
-                        Property::BalancedIndexStack,
-                        format!("kmap_local_idx_push(): BUG_ON(idx {idx} >= KM_MAX_IDX {max}): the stack overflows"),
-                    ));
-                }
-                self.ctx.slot = Some(self.hooks().map_idx(u32::from(idx - 1), page));
-            }
-            Line::SetPte(page) => {
+            KmapLine::Push(page) => self.push(page)?,
+            KmapLine::SetPte(page) => {
                 let slot = self.slot();
-                if let Some(other) = self.s.hw.pte(slot) {
-                    return Err(Violation::new(
-                        Property::SlotFree,
-                        format!("BUG_ON(!pte_none()): mapping P{page} at {} which still maps P{other}", self.at(slot)),
-                    ));
-                }
-                let deferred = self.s.hw.set_pte(&self.m.platform, self.cpu, slot, Some(page));
-                let at = self.at(slot);
-                self.n.say(|| format!("set_pte({at}, P{page}){}", lazily(deferred)));
+                let deferred = self.m.platform.set_pte(self.s, self.cpu, slot, Some(page));
+                let at = layout.addr(slot);
+                self.n.say(|| format!("set_pte_at({at}, P{page}){}", lazily(deferred)));
             }
-            Line::PostMap(page) => {
-                let slot = self.slot();
-                self.hooks().post_map(slot, Some(page));
-            }
-            Line::SavePteval(page) => {
+            KmapLine::Save(page) => {
                 let slot = self.slot();
                 let ctrl = self.ctrl();
-                let top = ctrl.idx - 1;
-                ctrl.set_top(Some(page));
-                self.ctx.preempt -= 1;
-                self.ctx.slot = None;
-                self.ctx.held.push((slot, page));
-                let (name, at) = (self.ctrl_name(), self.at(slot));
+                let top = ctrl.idx(self.s) - 1;
+                ctrl.set_saved(self.s, top, Some(page));
+                self.ctx.set_slot(self.s, None);
+                self.ctx.push_held(self.s, slot, page);
+                let (name, at) = (self.m.ctrl_name(), layout.addr(slot));
                 self.n.say(|| format!("{name}.pteval[{top}] = P{page}; preempt_enable(); return {at}"));
             }
-            other => unreachable!("{other:?} is not a line of kmap_local"),
+        }
+        Ok(Flow::Next)
+    }
+
+    /// `preempt_disable(); idx = arch_kmap_local_map_idx(kmap_local_idx_push(), pfn);`
+    /// then `BUG_ON(!pte_none(*(kmap_pte - idx)))`.
+    fn push(&mut self, page: Page) -> Result<(), Violation> {
+        let layout = &self.m.platform.layout;
+        let idx = self.ctrl().push(self.s, layout.km_incr as u8);
+        self.n.say(|| format!("preempt_disable(); kmap_local_idx_push() = {}", idx - 1));
+        if u32::from(idx) >= layout.km_max_idx {
+            let max = layout.km_max_idx;
+            return Err(Violation::new(
+                Property::BalancedIndexStack,
+                format!("kmap_local_idx_push(): BUG_ON(idx {idx} >= KM_MAX_IDX {max}): the stack overflows"),
+            ));
+        }
+        let slot = self.m.path_slot(self.s, &self.m.contract.map, self.cpu, idx - 1, page, self.n);
+        self.ctx.set_slot(self.s, Some(slot));
+        if let Some(other) = self.m.platform.pte(self.s, slot) {
+            return Err(Violation::new(
+                Property::SlotFree,
+                format!("BUG_ON(!pte_none()): mapping P{page} at {} which still maps P{other}", layout.addr(slot)),
+            ));
         }
         Ok(())
     }
 
     /// The lines of `kunmap_local_indexed()`.
-    fn kunmap(&mut self, line: Line) -> Result<(), Violation> {
-        let layout = self.m.platform.layout;
+    fn kunmap(&mut self, line: KunmapLine) -> Result<Flow, Violation> {
+        let (p, layout) = (&self.m.platform, &self.m.platform.layout);
         // Until the pop, the mapping being torn down is still the innermost held.
-        let held = || *self.ctx.held.last().expect("scripts unmap only what they hold");
         match line {
-            Line::UnmapIdx => {
-                let (vaddr, _) = held();
-                let at = self.at(vaddr);
-                if !layout.is_fixmap(vaddr) {
-                    self.ctx.held.pop();
-                    self.ctx.pc = self.program.next_op(self.pc) as u8;
-                    self.n.say(|| format!("{at} is not a fixmap address: kmap_high_unmap_local()"));
-                    return Ok(());
-                }
-                self.ctx.preempt += 1;
-                let name = self.ctrl_name();
-                let Some(top) = self.ctrl().idx.checked_sub(1) else {
-                    let detail = format!("kunmap_local({at}) finds {name} empty");
-                    return Err(Violation::new(Property::BalancedIndexStack, detail));
-                };
-                self.n.say(|| format!("preempt_disable(); kmap_local_idx() = {top}"));
-                let slot = self.hooks().unmap_idx(u32::from(top), vaddr);
-                if slot != vaddr {
-                    return Err(Violation::new(
-                        Property::BalancedIndexStack,
-                        format!(
-                            "WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)): kunmap_local({at}) but index {top} is {}",
-                            self.at(slot)
-                        ),
-                    ));
-                }
-                self.ctx.slot = Some(slot);
+            KunmapLine::Find => {
+                let (loc, _) = self.ctx.held_top(self.s).expect("scripts unmap only what they hold");
+                return self.find(loc);
             }
-            Line::PreUnmap => {
+            KunmapLine::PteClear => {
                 let slot = self.slot();
-                self.hooks().pre_unmap(slot);
-            }
-            Line::PteClear => {
-                let slot = self.slot();
-                let deferred = self.s.hw.set_pte(&self.m.platform, self.cpu, slot, None);
-                let at = self.at(slot);
+                let deferred = p.set_pte(self.s, self.cpu, slot, None);
+                let at = layout.addr(slot);
                 self.n.say(|| format!("pte_clear({at}){}", lazily(deferred)));
             }
-            Line::PostUnmap => {
-                let (slot, (_, page)) = (self.slot(), held());
-                self.hooks().post_unmap(slot);
-                self.s.hw.check_torn_down(&self.m.platform, self.cpu, slot, page)?;
-            }
-            Line::Pop => {
+            KunmapLine::Pop => {
+                let (slot, (_, page)) = (self.slot(), self.ctx.held_top(self.s).expect("the unmapped one is held"));
+                p.check_torn_down(self.s, self.cpu, slot, page)?;
                 let ctrl = self.ctrl();
-                let top = ctrl.idx - 1;
-                ctrl.set_top(None);
-                ctrl.pop(layout.km_incr as u8);
-                self.ctx.preempt -= 1;
-                self.ctx.slot = None;
-                self.ctx.held.pop();
-                let name = self.ctrl_name();
+                let top = ctrl.idx(self.s) - 1;
+                ctrl.set_saved(self.s, top, None);
+                ctrl.pop(self.s, layout.km_incr as u8);
+                self.ctx.set_slot(self.s, None);
+                self.ctx.pop_held(self.s);
+                let name = self.m.ctrl_name();
                 self.n.say(|| format!("{name}.pteval[{top}] = none; kmap_local_idx_pop(); preempt_enable()"));
             }
-            Line::MigrateEnable => {
-                self.s.tasks[self.task].migrate_disable -= 1;
+            KunmapLine::MigrateEnable => {
+                let shape = &p.shape;
+                shape.set_migrate_disable(self.s, self.task, shape.migrate_disable(self.s, self.task) - 1);
                 self.n.say(|| "migrate_enable()".to_string());
             }
-            other => unreachable!("{other:?} is not a line of kunmap_local"),
         }
-        Ok(())
+        Ok(Flow::Next)
+    }
+
+    /// The start of `kunmap_local_indexed()`: a pkmap address goes back to
+    /// kmap_high's accounting; a fixmap one must be the top of the stack.
+    fn find(&mut self, held: Loc) -> Result<Flow, Violation> {
+        let layout = &self.m.platform.layout;
+        let at = layout.addr(held);
+        if !layout.is_fixmap(held) {
+            self.ctx.pop_held(self.s);
+            self.ctx.set_pc(self.s, self.program.next_op(self.pc));
+            self.n.say(|| format!("{at} is not a fixmap address: kmap_high_unmap_local()"));
+            return Ok(Flow::Stop);
+        }
+        let name = self.m.ctrl_name();
+        let Some(top) = self.ctrl().idx(self.s).checked_sub(1) else {
+            return Err(Violation::new(Property::BalancedIndexStack, format!("kunmap_local({at}) finds {name} empty")));
+        };
+        self.n.say(|| format!("preempt_disable(); kmap_local_idx() = {top}"));
+        let vaddr = layout.vaddr(held);
+        let slot = match Contract::index_hook(&self.m.contract.unmap) {
+            Some(_) => self.hooks(None).unmap_idx(u32::from(top), vaddr),
+            None => layout.calc_idx(u32::from(top), self.cpu),
+        };
+        if slot != vaddr {
+            return Err(Violation::new(
+                Property::BalancedIndexStack,
+                format!(
+                    "WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)): kunmap_local({at}) but index {top} is {}",
+                    Addr::Slot(slot)
+                ),
+            ));
+        }
+        self.ctx.set_slot(self.s, Some(held));
+        Ok(Flow::Next)
+    }
+
+    /// One line of the restore loop of `__kmap_local_sched_in()`.
+    fn restore(&mut self, line: RestoreLine) -> Result<(), Violation> {
+        let p = &self.m.platform;
+        let (slot, i) = (self.slot(), self.ctx.aux(self.s));
+        let pfn = p.shape.task_ctrl(self.task).saved(self.s, i).expect("the restore points at a live index");
+        match line {
+            RestoreLine::SetPte => {
+                let deferred = p.set_pte(self.s, self.cpu, slot, Some(pfn));
+                let at = p.layout.addr(slot);
+                self.n.say(|| format!("set_pte_at({at}, P{pfn}){}", lazily(deferred)));
+                Ok(())
+            }
+            RestoreLine::Next => {
+                p.check_remapped(self.s, self.cpu, slot, pfn)?;
+                self.m.restore_from(self.s, self.cpu, self.task, i + 1, self.n)
+            }
+        }
+    }
+
+    /// One step of an acting hook, with the arguments the generic code
+    /// passes it here.
+    fn hook(&mut self, line: HookLine) -> Result<(), Violation> {
+        let slot = self.slot();
+        let vaddr = self.m.platform.layout.vaddr(slot);
+        let pteval: PteVal = match (line.hook.maps(), self.runner) {
+            (false, _) => None,
+            (true, Runner::Restore) => self.m.platform.shape.task_ctrl(self.task).saved(self.s, self.ctx.aux(self.s)),
+            (true, _) => match self.program.op(self.pc) {
+                Some(Op::Map(page)) => Some(page),
+                _ => None,
+            },
+        };
+        let mut hooks = self.hooks(Some(usize::from(line.step)));
+        hooks.call(line.hook, vaddr, pteval);
+        match hooks.failed {
+            Some(v) => Err(v),
+            None => Ok(()),
+        }
     }
 
     /// The lines of the script around kmap_local: accesses, the sleeping
-    /// fault, the return to user space, the return from interrupt.
-    fn script(&mut self, line: Line) -> Result<Flow, Violation> {
+    /// fault, interrupts off and on, completions, the return to user
+    /// space, the return from interrupt.
+    fn script(&mut self, line: ScriptLine) -> Result<Flow, Violation> {
+        let shape = &self.m.platform.shape;
         match line {
-            Line::Read | Line::Write => {
-                let (vaddr, page) = *self.ctx.held.last().expect("scripts access only what they hold");
-                self.access(vaddr, page, line == Line::Write)?;
+            ScriptLine::Read | ScriptLine::Write => {
+                let (loc, page) = self.ctx.held_top(self.s).expect("scripts access only what they hold");
+                self.access(loc, page, line == ScriptLine::Write)?;
             }
-            Line::WritePkmap(page) => self.access(self.m.platform.layout.pkmap_vaddr(page), page, true)?,
-            Line::Fault => {
-                self.s.tasks[self.task].run = Run::Blocked;
+            ScriptLine::WritePkmap(page) => self.access(self.m.platform.layout.pkmap_loc(page), page, true)?,
+            ScriptLine::Fault => {
+                shape.set_run(self.s, self.task, Run::Blocked);
                 self.n.say(|| "copy_from_user() faults; the fault handler sleeps until the page is in".to_string());
             }
-            Line::ReturnToUser => {
-                let (idx, held) = (self.ctrl().idx, self.ctx.held.len());
-                let migrate_disable = self.s.tasks[self.task].migrate_disable;
-                if idx != 0 || held != 0 || migrate_disable != 0 {
-                    return Err(Violation::new(
-                        Property::NoMappingAtUserReturn,
-                        format!(
-                            "returns to user space with {}.idx {idx}, {held} mapping(s) held and migrate_disable {migrate_disable}",
-                            self.ctrl_name()
-                        ),
-                    ));
+            ScriptLine::IrqsOff => shape.set_irqs_off(self.s, self.cpu, shape.irqs_off(self.s, self.cpu) + 1),
+            ScriptLine::IrqsOn => shape.set_irqs_off(self.s, self.cpu, shape.irqs_off(self.s, self.cpu) - 1),
+            ScriptLine::Complete(c) => {
+                shape.complete(self.s, c);
+                for t in 0..self.m.tasks.len() {
+                    if shape.run(self.s, t) == Run::Waiting(c) {
+                        shape.set_run(self.s, t, Run::Ready);
+                    }
                 }
-                self.s.tasks[self.task].run = Run::Exited;
-                self.n.say(|| "return to user space: no mapping live".to_string());
+                self.n.say(|| format!("complete(&done{c}): its waiters are woken"));
             }
-            Line::IrqReturn => {
-                let (idx, held, found) = (self.ctrl().idx, self.ctx.held.len(), self.ctx.entry_idx);
-                let name = self.ctrl_name();
+            ScriptLine::Wait(c) if shape.completed(self.s, c) => {
+                self.n.say(|| format!("done{c} is already complete: no sleep"));
+            }
+            ScriptLine::Wait(c) => {
+                shape.set_run(self.s, self.task, Run::Waiting(c));
+                self.n.say(|| format!("wait_for_completion(&done{c}) sleeps"));
+            }
+            ScriptLine::ReturnToUser => self.return_to_user()?,
+            ScriptLine::IrqReturn => {
+                let (idx, held, found) = (self.ctrl().idx(self.s), self.ctx.held_len(self.s), self.ctx.aux(self.s));
+                let name = self.m.ctrl_name();
                 if idx != found || held != 0 {
                     return Err(Violation::new(
                         Property::BalancedIndexStack,
@@ -359,20 +389,38 @@ impl Exec<'_> {
                         ),
                     ));
                 }
+                self.ctx.clear(self.s);
                 self.n.say(|| format!("{name}.idx is back at {idx}"));
-                return Ok(Flow::IrqDone);
+                return Ok(Flow::Stop);
             }
-            other => unreachable!("{other:?} is a line of kmap_local or kunmap_local"),
         }
         Ok(Flow::Next)
     }
 
-    fn access(&mut self, vaddr: Vaddr, page: Page, write: bool) -> Result<(), Violation> {
-        let platform = &self.m.platform;
-        if let Err(v) = self.s.hw.access(platform, self.cpu, vaddr, page, write, &mut self.s.data) {
-            return Err(self.explain_moved(v, vaddr));
+    fn return_to_user(&mut self) -> Result<(), Violation> {
+        let shape = &self.m.platform.shape;
+        let (idx, held) = (self.ctrl().idx(self.s), self.ctx.held_len(self.s));
+        let migrate_disable = shape.migrate_disable(self.s, self.task);
+        if idx != 0 || held != 0 || migrate_disable != 0 {
+            return Err(Violation::new(
+                Property::NoMappingAtUserReturn,
+                format!(
+                    "returns to user space with {}.idx {idx}, {held} mapping(s) held and migrate_disable {migrate_disable}",
+                    self.m.ctrl_name()
+                ),
+            ));
         }
-        let (version, at) = (self.s.data[page as usize], self.at(vaddr));
+        shape.set_run(self.s, self.task, Run::Exited);
+        self.n.say(|| "return to user space: no mapping live".to_string());
+        Ok(())
+    }
+
+    fn access(&mut self, loc: Loc, page: Page, write: bool) -> Result<(), Violation> {
+        let platform = &self.m.platform;
+        if let Err(v) = platform.access(self.s, self.cpu, loc, page, write) {
+            return Err(self.explain_moved(v, loc));
+        }
+        let (version, at) = (platform.shape.data(self.s, page), platform.layout.addr(loc));
         let verb = if write { "write" } else { "read" };
         self.n.say(|| format!("{verb} P{page} through {at}: version {version}"));
         Ok(())
@@ -380,16 +428,17 @@ impl Exec<'_> {
 
     /// Adds to a failed access whether the task's mapping lives in another
     /// CPU's slot than the one this CPU restored it to: the task moved.
-    fn explain_moved(&self, mut v: Violation, vaddr: Vaddr) -> Violation {
-        if self.in_irq || self.m.variant.per_cpu_index() || !self.m.platform.layout.is_fixmap(vaddr) {
+    fn explain_moved(&self, mut v: Violation, loc: Loc) -> Violation {
+        let layout = &self.m.platform.layout;
+        if self.runner != Runner::Task || self.m.contract.stack == IndexStack::PerCpu || !layout.is_fixmap(loc) {
             return v;
         }
         if let Ok(here) = self.m.live_slots(self.s, self.cpu, self.task) {
-            if !here.iter().any(|&(slot, _)| slot == vaddr) {
-                let here: Vec<String> = here.iter().map(|&(slot, _)| self.at(slot).to_string()).collect();
+            if !here.iter().any(|&(slot, _)| slot == loc) {
+                let here: Vec<String> = here.iter().map(|&(slot, _)| layout.addr(slot).to_string()).collect();
                 v.detail += &format!(
                     "; the task got {} on another CPU, and this CPU keeps its mappings at {}",
-                    self.at(vaddr),
+                    layout.addr(loc),
                     here.join(", ")
                 );
             }
@@ -397,37 +446,17 @@ impl Exec<'_> {
         v
     }
 
-    fn hooks(&mut self) -> HookRunner<'_> {
-        self.m.hooks_on(&mut self.s.hw, self.cpu, self.n)
+    fn hooks(&mut self, step: Option<usize>) -> HookRunner<'_> {
+        self.m.hooks_on(self.s, self.cpu, step, self.n)
     }
 
     /// The index stack this context works on.
-    fn ctrl(&mut self) -> &mut KmapCtrl {
-        self.s.kmap_ctrl(self.cpu, self.m.variant.per_cpu_index())
+    fn ctrl(&self) -> Ctrl {
+        self.m.ctrl(self.s, self.cpu)
     }
 
-    fn ctrl_name(&self) -> &'static str {
-        if self.m.variant.per_cpu_index() {
-            "this_cpu(kmap_ctrl)"
-        } else {
-            "current->kmap_ctrl"
-        }
-    }
-
-    /// The slot of the kmap_local or kunmap_local call in progress.
-    fn slot(&self) -> Vaddr {
-        self.ctx.slot.expect("a kmap call in progress has its slot")
-    }
-
-    fn at(&self, vaddr: Vaddr) -> Addr {
-        Addr::new(&self.m.platform.layout, vaddr)
-    }
-}
-
-fn lazily(deferred: bool) -> &'static str {
-    if deferred {
-        " (deferred by lazy MMU mode)"
-    } else {
-        ""
+    /// The slot of the call in progress.
+    fn slot(&self) -> Loc {
+        self.ctx.slot(self.s).expect("a call in progress has its slot")
     }
 }

@@ -1,14 +1,19 @@
 //! The hardware that kmap_local's hooks exist for: the kernel page
-//! table's fixmap PTEs, per-CPU TLBs that may keep stale entries, the PTE
-//! writes lazy MMU mode defers, a data cache that may be virtually
-//! indexed, and memory.
+//! table's fixmap PTEs, per-CPU TLBs that may keep stale entries or fill
+//! ahead of the program, the PTE writes lazy MMU mode defers, a data
+//! cache that may be virtually indexed, and memory.
 //!
 //! Modelling choices, and why:
-//! - A TLB entry is loaded only by an access or by a hook's TLB write, and
-//!   leaves only by a flush (or at once on every CPU when the facts say
-//!   the TLB keeps nothing stale). When the TLB may cache a cleared PTE,
-//!   it is assumed to have done so speculatively whenever a PTE is set
-//!   over an entry-less slot: the worst case the hardware allows.
+//! - A TLB entry is loaded by an access, by a hook's TLB write, or (on a
+//!   walker that runs ahead, `tlb_speculative_fill`) at any time while
+//!   the PTE is valid; it leaves only by a flush, or at once on every CPU
+//!   when the facts say the TLB keeps nothing stale. A fill ahead matters
+//!   only once the PTE changes, so it is taken at its worst moment: just
+//!   before each change of a valid PTE, on the CPU that changes it, which
+//!   is the only CPU that uses the slot (slots are per CPU, and a task
+//!   holding one cannot migrate). When the TLB may cache a cleared PTE,
+//!   it is assumed to have done so whenever a PTE is set over an
+//!   entry-less slot: the worst case the hardware allows.
 //! - The data cache is one for the system, not one per CPU. SMP parts keep
 //!   their CPUs' caches coherent for one index and tag (arm's VIVT cores
 //!   are uniprocessor), and the hooks' flushes are local anyway: what they
@@ -18,19 +23,33 @@
 //!   modelled: for kmap it is memory.
 //! - A virtually tagged line is keyed by its address and hits whatever
 //!   page the address maps now; a VIPT line is keyed by colour and page.
+//!   Writing a dirty virtually tagged line back goes through the MMU on
+//!   hardware that says so (`writeback_needs_translation`): without a
+//!   translation to the line's page the data is lost.
 //! - Lines are never evicted on their own: an eviction writes back earlier
 //!   than a flush would, so it could only hide a missing flush.
+//! - Lazy MMU mode (paravirt, `lazy_mmu`) queues a CPU's PTE writes and,
+//!   behind them, its local TLB flushes of the slots written (Xen PV
+//!   batches both into one multicall), so a flush issued after a deferred
+//!   write still happens after it.
+//!
+//! Layout of the lines in the state: for a VIVT cache two bytes per
+//! address (the page plus one, 0 for no line; the version with the dirty
+//! bit 0x80), for a VIPT one a byte per colour and page (the version plus
+//! one with the dirty bit, 0 for no line).
 
-use super::layout::Layout;
+use super::layout::{Addr, Layout, Loc};
 use super::property::{Property, Violation};
-use super::trace::{Addr, CacheIndex, CacheLineView};
-use crate::{DcacheKind, HardwareFacts, Page, Pfn, PteVal, Vaddr};
+use super::state::{Shape, State};
+use crate::{DcacheKind, HardwareFacts, Page, Pfn, PteVal};
 
-/// The constant side of the hardware: its facts and the address layout.
-#[derive(Clone, Copy, Debug)]
+/// The constant side of the hardware: its facts, the address layout and
+/// where each field sits in a state.
+#[derive(Clone, Debug)]
 pub(super) struct Platform {
     pub facts: HardwareFacts,
     pub layout: Layout,
+    pub shape: Shape,
 }
 
 /// A TLB entry.
@@ -42,178 +61,309 @@ pub enum TlbEntry {
     NotPresent,
 }
 
-/// A data cache line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct CacheLine {
-    /// The address (VIVT) or the colour (VIPT) the line is indexed by.
+/// What a data cache line is indexed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CacheIndex {
+    /// A virtually tagged line belongs to an address.
+    Addr(Addr),
+    /// A physically tagged line of an aliasing cache sits at a colour.
+    Colour(u32),
+}
+
+/// A data cache line as a trace shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CacheLineView {
+    /// Where the line sits.
+    pub index: CacheIndex,
+    /// The page whose data it holds.
+    pub page: Page,
+    /// How many writes of the page the line's data includes.
+    pub version: u8,
+    /// Whether memory lacks what the line holds.
+    pub dirty: bool,
+}
+
+/// A line where it sits: its byte offset among the lines, and its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Line {
+    at: usize,
+    /// The address (VIVT) or the colour (VIPT) it is indexed by.
     index: u32,
     pfn: Pfn,
     version: u8,
     dirty: bool,
 }
 
-/// The changing side of the hardware.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Hardware {
-    /// The fixmap PTEs of the kernel page table, shared by all CPUs.
-    ptes: Vec<PteVal>,
-    /// The TLB entry, if any, of each CPU for each fixmap slot, CPU-major.
-    tlbs: Vec<Option<TlbEntry>>,
-    /// PTE writes deferred by lazy MMU mode: CPU, slot, value; one per
-    /// CPU and slot, sorted.
-    deferred: Vec<(u8, Vaddr, PteVal)>,
-    /// Data cache lines, sorted; always empty for a physically indexed cache.
-    lines: Vec<CacheLine>,
-    /// The version of each page's data in memory.
-    memory: Vec<u8>,
+const DIRTY: u8 = 0x80;
+/// In a deferred write: a TLB flush of the slot is queued behind it.
+const FLUSH_AFTER: u8 = 0x80;
+
+fn tlb_entry(byte: u8) -> Option<TlbEntry> {
+    match byte {
+        0 => None,
+        1 => Some(TlbEntry::NotPresent),
+        b => Some(TlbEntry::Maps(Pfn::from(b - 2))),
+    }
 }
 
-impl Hardware {
-    pub fn new(p: &Platform) -> Hardware {
-        let slots = p.layout.fix_slots() as usize;
-        let cpus = p.layout.cpus as usize;
-        Hardware {
-            ptes: vec![None; slots],
-            tlbs: vec![None; slots * cpus],
-            deferred: Vec::new(),
-            lines: Vec::new(),
-            memory: vec![0; p.layout.pages as usize],
-        }
+fn tlb_byte(entry: Option<TlbEntry>) -> u8 {
+    match entry {
+        None => 0,
+        Some(TlbEntry::NotPresent) => 1,
+        Some(TlbEntry::Maps(pfn)) => pfn as u8 + 2,
+    }
+}
+
+impl Platform {
+    fn vivt(&self) -> bool {
+        self.facts.dcache == DcacheKind::Vivt
     }
 
-    /// The PTE of a fixmap slot as the page table holds it.
-    pub fn pte(&self, slot: Vaddr) -> PteVal {
-        self.ptes[slot as usize]
+    pub fn pte(&self, s: &State, slot: Loc) -> PteVal {
+        self.shape.pte(s, slot)
+    }
+
+    pub fn tlb(&self, s: &State, cpu: usize, slot: Loc) -> Option<TlbEntry> {
+        tlb_entry(self.shape.tlb(s, cpu, slot))
+    }
+
+    fn set_tlb(&self, s: &mut State, cpu: usize, slot: Loc, entry: Option<TlbEntry>) {
+        self.shape.set_tlb(s, cpu, slot, tlb_byte(entry));
     }
 
     /// `set_pte()` / `pte_clear()` on `cpu`; returns whether lazy MMU mode
     /// deferred the write.
-    pub fn set_pte(&mut self, p: &Platform, cpu: usize, slot: Vaddr, val: PteVal) -> bool {
-        if p.facts.lazy_mmu {
-            let key = (cpu as u8, slot);
-            self.deferred.retain(|&(c, s, _)| (c, s) != key);
-            let at = self.deferred.partition_point(|&(c, s, _)| (c, s) < key);
-            self.deferred.insert(at, (key.0, slot, val));
+    pub fn set_pte(&self, s: &mut State, cpu: usize, slot: Loc, val: PteVal) -> bool {
+        if self.facts.lazy_mmu {
+            self.shape.set_deferred(s, cpu, slot, val.map_or(1, |pfn| pfn as u8 + 2));
             true
         } else {
-            self.commit(p, cpu, slot, val);
+            self.commit(s, cpu, slot, val);
             false
         }
     }
 
-    /// `arch_flush_lazy_mmu_mode()` on `cpu`.
-    pub fn flush_deferred(&mut self, p: &Platform, cpu: usize) {
-        let (mine, others) =
-            std::mem::take(&mut self.deferred).into_iter().partition(|&(c, _, _)| usize::from(c) == cpu);
-        self.deferred = others;
-        for (_, slot, val) in mine {
-            self.commit(p, cpu, slot, val);
+    /// The write lazy MMU mode still defers on `cpu` for `slot`.
+    fn deferred_write(&self, s: &State, cpu: usize, slot: Loc) -> Option<PteVal> {
+        if !self.facts.lazy_mmu {
+            return None;
+        }
+        match self.shape.deferred(s, cpu, slot) & !FLUSH_AFTER {
+            0 => None,
+            1 => Some(None),
+            b => Some(Some(Pfn::from(b - 2))),
         }
     }
 
-    fn commit(&mut self, p: &Platform, cpu: usize, slot: Vaddr, val: PteVal) {
-        let s = slot as usize;
-        self.ptes[s] = val;
-        if !p.facts.tlb_keeps_stale {
-            for c in 0..p.layout.cpus as usize {
-                *self.entry(c, slot) = None;
+    /// `arch_flush_lazy_mmu_mode()` on `cpu`: the queued writes, each
+    /// with the TLB flush queued behind it.
+    pub fn flush_deferred(&self, s: &mut State, cpu: usize) {
+        if !self.facts.lazy_mmu {
+            return;
+        }
+        for slot in 0..self.layout.slots as Loc {
+            if let Some(val) = self.deferred_write(s, cpu, slot) {
+                let flush = self.shape.deferred(s, cpu, slot) & FLUSH_AFTER != 0;
+                self.shape.set_deferred(s, cpu, slot, 0);
+                self.commit(s, cpu, slot, val);
+                if flush {
+                    self.set_tlb(s, cpu, slot, None);
+                }
             }
-        } else if p.facts.tlb_caches_cleared_pte && val.is_some() && self.entry(cpu, slot).is_none() {
-            *self.entry(cpu, slot) = Some(TlbEntry::NotPresent);
         }
     }
 
-    /// The TLB entry of `cpu` for `slot`.
-    fn entry(&mut self, cpu: usize, slot: Vaddr) -> &mut Option<TlbEntry> {
-        &mut self.tlbs[cpu * self.ptes.len() + slot as usize]
+    fn commit(&self, s: &mut State, cpu: usize, slot: Loc, val: PteVal) {
+        let old = self.pte(s, slot);
+        if self.facts.tlb_speculative_fill && old.is_some() && old != val && self.tlb(s, cpu, slot).is_none() {
+            self.set_tlb(s, cpu, slot, old.map(TlbEntry::Maps));
+        }
+        self.shape.set_pte(s, slot, val);
+        if !self.facts.tlb_keeps_stale {
+            for c in 0..self.layout.cpus {
+                self.set_tlb(s, c, slot, None);
+            }
+        } else if self.facts.tlb_caches_cleared_pte && val.is_some() && self.tlb(s, cpu, slot).is_none() {
+            self.set_tlb(s, cpu, slot, Some(TlbEntry::NotPresent));
+        }
     }
 
-    fn cpu_tlb(&self, cpu: usize) -> &[Option<TlbEntry>] {
-        let slots = self.ptes.len();
-        &self.tlbs[cpu * slots..(cpu + 1) * slots]
+    /// A local TLB flush of `slot`: queued behind a write lazy MMU mode
+    /// defers for it, else at once.
+    pub fn tlb_flush_page(&self, s: &mut State, cpu: usize, slot: Loc) {
+        if self.deferred_write(s, cpu, slot).is_some() {
+            let queued = self.shape.deferred(s, cpu, slot) | FLUSH_AFTER;
+            self.shape.set_deferred(s, cpu, slot, queued);
+        } else {
+            self.set_tlb(s, cpu, slot, None);
+        }
     }
 
-    fn deferred_write(&self, cpu: usize, slot: Vaddr) -> Option<PteVal> {
-        self.deferred.iter().find(|&&(c, s, _)| (usize::from(c), s) == (cpu, slot)).map(|&(_, _, val)| val)
-    }
-
-    pub fn tlb_flush_page(&mut self, cpu: usize, slot: Vaddr) {
-        *self.entry(cpu, slot) = None;
-    }
-
-    pub fn tlb_flush_all(&mut self, cpu: usize) {
-        let slots = self.ptes.len();
-        self.tlbs[cpu * slots..(cpu + 1) * slots].iter_mut().for_each(|e| *e = None);
+    pub fn tlb_flush_all(&self, s: &mut State, cpu: usize) {
+        for slot in 0..self.layout.slots as Loc {
+            self.tlb_flush_page(s, cpu, slot);
+        }
     }
 
     /// Loads the local TLB entry of `slot` with `val` (a cleared PTE leaves no entry).
-    pub fn tlb_write(&mut self, cpu: usize, slot: Vaddr, val: PteVal) {
-        *self.entry(cpu, slot) = val.map(TlbEntry::Maps);
+    pub fn tlb_write(&self, s: &mut State, cpu: usize, slot: Loc, val: PteVal) {
+        self.set_tlb(s, cpu, slot, val.map(TlbEntry::Maps));
     }
 
-    /// Writes back and invalidates the lines `vaddr` indexes: its own for a
-    /// VIVT cache, every line of its colour for a VIPT one.
-    pub fn cache_flush_page(&mut self, p: &Platform, vaddr: Vaddr) {
-        let index = line_index(p, vaddr);
-        self.flush_lines(|l| l.index == index);
-    }
+    // The data cache.
 
-    pub fn cache_flush_all(&mut self) {
-        self.flush_lines(|_| true);
-    }
-
-    fn flush_lines(&mut self, pick: impl Fn(&CacheLine) -> bool) {
-        let memory = &mut self.memory;
-        self.lines.retain(|l| {
-            if !pick(l) {
-                return true;
-            }
-            if l.dirty {
-                memory[l.pfn as usize] = l.version;
-            }
-            false
-        });
-    }
-
-    /// A read or write of `page` through `vaddr` on `cpu`; `data` holds each
-    /// page's current version, which a read must see and a write bumps.
-    pub fn access(
-        &mut self,
-        p: &Platform,
-        cpu: usize,
-        vaddr: Vaddr,
-        page: Page,
-        write: bool,
-        data: &mut [u8],
-    ) -> Result<(), Violation> {
-        if p.layout.is_fixmap(vaddr) {
-            self.translate(p, cpu, vaddr, page)?;
+    fn line(&self, s: &State, i: usize) -> Option<Line> {
+        let shape = &self.shape;
+        if self.vivt() {
+            let tag = shape.line_byte(s, 2 * i);
+            let v = shape.line_byte(s, 2 * i + 1);
+            (tag != 0).then(|| Line {
+                at: i,
+                index: i as u32,
+                pfn: Pfn::from(tag - 1),
+                version: v & !DIRTY,
+                dirty: v & DIRTY != 0,
+            })
+        } else {
+            let b = shape.line_byte(s, i);
+            let pages = self.layout.pages as usize;
+            let (colour, pfn) = (i / pages, i % pages);
+            (b != 0).then(|| Line {
+                at: i,
+                index: colour as u32,
+                pfn: pfn as Pfn,
+                version: (b & !DIRTY) - 1,
+                dirty: b & DIRTY != 0,
+            })
         }
-        if p.facts.dcache != DcacheKind::Pipt {
-            self.cached_read(p, vaddr, page, data)?;
+    }
+
+    fn line_slots(&self) -> usize {
+        match self.facts.dcache {
+            DcacheKind::Pipt => 0,
+            DcacheKind::Vivt => self.layout.locs(),
+            DcacheKind::ViptAliasing => self.layout.colours as usize * self.layout.pages as usize,
+        }
+    }
+
+    fn lines(&self, s: &State) -> Vec<Line> {
+        (0..self.line_slots()).filter_map(|i| self.line(s, i)).collect()
+    }
+
+    /// Where the line a lookup of `page` at `loc` hits would sit: by
+    /// address alone in a virtually tagged cache, by colour and page in a
+    /// VIPT one.
+    fn line_at(&self, loc: Loc, page: Page) -> usize {
+        if self.vivt() {
+            usize::from(loc)
+        } else {
+            self.layout.loc_colour(loc) as usize * self.layout.pages as usize + page as usize
+        }
+    }
+
+    fn put_line(&self, s: &mut State, loc: Loc, page: Page, version: u8, dirty: bool) {
+        let at = self.line_at(loc, page);
+        let flag = if dirty { DIRTY } else { 0 };
+        if self.vivt() {
+            self.shape.set_line_byte(s, 2 * at, page as u8 + 1);
+            self.shape.set_line_byte(s, 2 * at + 1, version | flag);
+        } else {
+            self.shape.set_line_byte(s, at, (version + 1) | flag);
+        }
+    }
+
+    fn drop_line(&self, s: &mut State, line: &Line) {
+        if self.vivt() {
+            self.shape.set_line_byte(s, 2 * line.at, 0);
+            self.shape.set_line_byte(s, 2 * line.at + 1, 0);
+        } else {
+            self.shape.set_line_byte(s, line.at, 0);
+        }
+    }
+
+    /// Writes back and invalidates the lines `loc` indexes on `cpu`: its
+    /// own for a VIVT cache, every line of its colour for a VIPT one.
+    pub fn cache_flush_page(&self, s: &mut State, cpu: usize, loc: Loc) -> Result<(), Violation> {
+        let colour = self.layout.loc_colour(loc);
+        let vivt = self.vivt();
+        self.flush_lines(s, cpu, |l| if vivt { l.at == usize::from(loc) } else { l.index == colour })
+    }
+
+    pub fn cache_flush_all(&self, s: &mut State, cpu: usize) -> Result<(), Violation> {
+        self.flush_lines(s, cpu, |_| true)
+    }
+
+    fn flush_lines(&self, s: &mut State, cpu: usize, pick: impl Fn(&Line) -> bool) -> Result<(), Violation> {
+        for i in 0..self.line_slots() {
+            let Some(line) = self.line(s, i).filter(|l| pick(l)) else { continue };
+            if line.dirty {
+                self.check_writeback(s, cpu, &line)?;
+                self.shape.set_memory(s, line.pfn, line.version);
+            }
+            self.drop_line(s, &line);
+        }
+        Ok(())
+    }
+
+    /// On hardware whose write-back of a virtually tagged line goes
+    /// through the MMU: the line's address must still translate to its
+    /// page, through `cpu`'s TLB or, with no entry there, the page table.
+    fn check_writeback(&self, s: &State, cpu: usize, line: &Line) -> Result<(), Violation> {
+        let loc = line.at as Loc;
+        if !(self.facts.writeback_needs_translation && self.vivt() && self.layout.is_fixmap(loc)) {
+            return Ok(());
+        }
+        let at = self.layout.addr(loc);
+        let pte = self.pte(s, loc);
+        let lost = |why: String| {
+            Err(Violation::new(
+                Property::CurrentData,
+                format!(
+                    "CPU{cpu} writes back the dirty line of P{} at {at}, but {why}: the write-back is lost",
+                    line.pfn
+                ),
+            ))
+        };
+        match (self.tlb(s, cpu, loc), pte) {
+            (Some(TlbEntry::Maps(pfn)), _) if pfn == line.pfn => Ok(()),
+            (Some(entry), _) => lost(format!("CPU{cpu}'s TLB translates {at} to {entry}")),
+            (None, Some(pfn)) if pfn == line.pfn => Ok(()),
+            (None, Some(pfn)) => lost(format!("the PTE of {at} maps P{pfn} now")),
+            (None, None) => lost(format!("the PTE of {at} is clear and no TLB entry translates it")),
+        }
+    }
+
+    /// A read or write of `page` through `loc` on `cpu`; the state's data
+    /// holds each page's current version, which a read must see and a
+    /// write bumps.
+    pub fn access(&self, s: &mut State, cpu: usize, loc: Loc, page: Page, write: bool) -> Result<(), Violation> {
+        if self.layout.is_fixmap(loc) {
+            self.translate(s, cpu, loc, page)?;
+        }
+        if self.facts.dcache != DcacheKind::Pipt {
+            self.cached_read(s, loc, page)?;
         }
         if write {
-            let version = data[page as usize] + 1;
-            data[page as usize] = version;
-            match p.facts.dcache {
-                DcacheKind::Pipt => self.memory[page as usize] = version,
-                _ => self.put_line(p, CacheLine { index: line_index(p, vaddr), pfn: page, version, dirty: true }),
+            let version = self.shape.data(s, page) + 1;
+            self.shape.set_data(s, page, version);
+            match self.facts.dcache {
+                DcacheKind::Pipt => self.shape.set_memory(s, page, version),
+                _ => self.put_line(s, loc, page, version, true),
             }
         }
         Ok(())
     }
 
     /// The MMU's view of `slot` on `cpu`: the TLB, else a refill from the PTE.
-    fn translate(&mut self, p: &Platform, cpu: usize, slot: Vaddr, page: Page) -> Result<(), Violation> {
-        let s = slot as usize;
-        let at = Addr::new(&p.layout, slot);
-        let pte = self.ptes[s];
-        let why_none = if self.deferred_write(cpu, slot).is_some() {
+    fn translate(&self, s: &mut State, cpu: usize, slot: Loc, page: Page) -> Result<(), Violation> {
+        let at = self.layout.addr(slot);
+        let pte = self.pte(s, slot);
+        let why_none = if self.deferred_write(s, cpu, slot).is_some() {
             " (its set_pte() is still deferred by lazy MMU mode)"
         } else {
             ""
         };
-        match (self.cpu_tlb(cpu)[s], pte) {
+        match (self.tlb(s, cpu, slot), pte) {
             (Some(TlbEntry::Maps(pfn)), _) if pfn == page => Ok(()),
             (Some(TlbEntry::Maps(pfn)), Some(now)) if now == page => Err(Violation::new(
                 Property::NoStaleTranslation,
@@ -227,12 +377,12 @@ impl Hardware {
                 Property::CurrentData,
                 format!("the access through {at} meets TLB entry {entry} and PTE {}{why_none}, not P{page}", pte_name(pte)),
             )),
-            (None, _) if !p.facts.tlb_refill_from_pte => Err(Violation::new(
+            (None, _) if !self.facts.tlb_refill_from_pte => Err(Violation::new(
                 Property::CurrentData,
                 format!("CPU{cpu}'s TLB has no entry for {at} and nothing loads one from the PTE: the access faults"),
             )),
             (None, Some(pfn)) => {
-                *self.entry(cpu, slot) = Some(TlbEntry::Maps(pfn));
+                self.set_tlb(s, cpu, slot, Some(TlbEntry::Maps(pfn)));
                 if pfn == page {
                     Ok(())
                 } else {
@@ -243,8 +393,8 @@ impl Hardware {
                 }
             }
             (None, None) => {
-                if p.facts.tlb_caches_cleared_pte {
-                    *self.entry(cpu, slot) = Some(TlbEntry::NotPresent);
+                if self.facts.tlb_caches_cleared_pte {
+                    self.set_tlb(s, cpu, slot, Some(TlbEntry::NotPresent));
                 }
                 Err(Violation::new(
                     Property::CurrentData,
@@ -254,12 +404,13 @@ impl Hardware {
         }
     }
 
-    /// Checks what a read of `page` through `vaddr` gets from the cache or
+    /// Checks what a read of `page` through `loc` gets from the cache or
     /// memory, and leaves the line it fills behind.
-    fn cached_read(&mut self, p: &Platform, vaddr: Vaddr, page: Page, data: &[u8]) -> Result<(), Violation> {
-        let at = Addr::new(&p.layout, vaddr);
-        let current = data[page as usize];
-        match self.find_line(p, vaddr, page) {
+    fn cached_read(&self, s: &mut State, loc: Loc, page: Page) -> Result<(), Violation> {
+        let at = self.layout.addr(loc);
+        let current = self.shape.data(s, page);
+        let memory = self.shape.memory(s, page);
+        match self.line(s, self.line_at(loc, page)) {
             Some(l) if l.pfn != page => Err(Violation::new(
                 Property::NoStaleCacheLine,
                 format!("the virtually tagged line at {at} still holds P{}'s data: reading P{page} there hits it", l.pfn),
@@ -269,82 +420,61 @@ impl Hardware {
                 format!(
                     "the cache line of P{page} at {at} holds version {} but the page is at version {current}{}",
                     l.version,
-                    self.newest(p, page, current)
+                    self.newest(s, page, current)
                 ),
             )),
             Some(_) => Ok(()),
-            None if self.memory[page as usize] != current => Err(Violation::new(
+            None if memory != current => Err(Violation::new(
                 Property::NoStaleCacheLine,
                 format!(
-                    "the access to P{page} through {at} misses the cache and gets version {} from memory, but the page is at version {current}{}",
-                    self.memory[page as usize],
-                    self.newest(p, page, current)
+                    "the access to P{page} through {at} misses the cache and gets version {memory} from memory, but the page is at version {current}{}",
+                    self.newest(s, page, current)
                 ),
             )),
             None => {
-                let line = CacheLine { index: line_index(p, vaddr), pfn: page, version: current, dirty: false };
-                self.put_line(p, line);
+                self.put_line(s, loc, page, current, false);
                 Ok(())
             }
         }
     }
 
     /// Where the current data of `page` sits, for a violation's detail.
-    fn newest(&self, p: &Platform, page: Page, current: u8) -> String {
-        match self.lines.iter().find(|l| l.pfn == page && l.version == current && l.dirty) {
-            Some(l) => format!("; the current data sits dirty in the line at {}", view(p, l).index),
+    fn newest(&self, s: &State, page: Page, current: u8) -> String {
+        match self.lines(s).into_iter().find(|l| l.pfn == page && l.version == current && l.dirty) {
+            Some(l) => format!("; the current data sits dirty in the line at {}", self.view(&l).index),
             None => "; the current data is lost".to_string(),
         }
-    }
-
-    /// The line a lookup of `page` at `vaddr` hits: by address alone in a
-    /// virtually tagged cache, by colour and page in a VIPT one.
-    fn find_line(&self, p: &Platform, vaddr: Vaddr, page: Page) -> Option<CacheLine> {
-        let index = line_index(p, vaddr);
-        let vivt = p.facts.dcache == DcacheKind::Vivt;
-        self.lines.iter().copied().find(|l| l.index == index && (vivt || l.pfn == page))
-    }
-
-    fn put_line(&mut self, p: &Platform, line: CacheLine) {
-        let vivt = p.facts.dcache == DcacheKind::Vivt;
-        self.lines.retain(|l| !(l.index == line.index && (vivt || l.pfn == line.pfn)));
-        let at = self.lines.partition_point(|l| l < &line);
-        self.lines.insert(at, line);
     }
 
     /// After `slot`, which mapped `pfn`, was torn down on `cpu`: nothing may
     /// still reach the old mapping through the page table, the TLB or the
     /// cache.
-    pub fn check_torn_down(&self, p: &Platform, cpu: usize, slot: Vaddr, pfn: Pfn) -> Result<(), Violation> {
-        let s = slot as usize;
-        let at = Addr::new(&p.layout, slot);
+    pub fn check_torn_down(&self, s: &State, cpu: usize, slot: Loc, pfn: Pfn) -> Result<(), Violation> {
+        let at = self.layout.addr(slot);
         let stale = |detail: String| Err(Violation::new(Property::NoStaleTranslation, detail));
-        if let Some(val) = self.deferred_write(cpu, slot) {
+        if let Some(val) = self.deferred_write(s, cpu, slot) {
             return stale(format!(
                 "the write of {} to the PTE of {at} is still deferred by lazy MMU mode, which keeps P{pfn} mapped",
                 pte_name(val)
             ));
         }
-        if let Some(live) = self.ptes[s] {
+        if let Some(live) = self.pte(s, slot) {
             return stale(format!("the PTE of {at} still maps P{live}"));
         }
-        if let Some(TlbEntry::Maps(old)) = self.cpu_tlb(cpu)[s] {
+        if let Some(TlbEntry::Maps(old)) = self.tlb(s, cpu, slot) {
             return stale(format!("CPU{cpu}'s TLB still translates {at} to P{old} though its PTE is clear"));
         }
-        let left = match p.facts.dcache {
+        let colour = self.layout.loc_colour(slot);
+        let left = match self.facts.dcache {
             DcacheKind::Pipt => None,
-            DcacheKind::Vivt => self.lines.iter().find(|l| l.index == slot),
-            DcacheKind::ViptAliasing => {
-                let colour = p.layout.colour(slot);
-                (colour != p.layout.colour(pfn))
-                    .then(|| self.lines.iter().find(|l| l.index == colour && l.pfn == pfn))
-                    .flatten()
-            }
+            DcacheKind::Vivt => self.line(s, usize::from(slot)),
+            DcacheKind::ViptAliasing if colour != self.layout.colour(pfn) => self.line(s, self.line_at(slot, pfn)),
+            DcacheKind::ViptAliasing => None,
         };
         match left {
             Some(l) => Err(Violation::new(
                 Property::NoStaleCacheLine,
-                format!("{} survives the teardown of {at}: {}", line_name(p, l), stale_line_risk(p, l)),
+                format!("{} survives the teardown of {at}: {}", self.line_name(&l), self.stale_line_risk(&l)),
             )),
             None => Ok(()),
         }
@@ -352,9 +482,9 @@ impl Hardware {
 
     /// After `slot` was mapped to `pfn` again on `cpu` (a context switch
     /// restored it): nothing left over may contradict the new mapping.
-    pub fn check_remapped(&self, p: &Platform, cpu: usize, slot: Vaddr, pfn: Pfn) -> Result<(), Violation> {
-        let at = Addr::new(&p.layout, slot);
-        match self.cpu_tlb(cpu)[slot as usize] {
+    pub fn check_remapped(&self, s: &State, cpu: usize, slot: Loc, pfn: Pfn) -> Result<(), Violation> {
+        let at = self.layout.addr(slot);
+        match self.tlb(s, cpu, slot) {
             Some(TlbEntry::Maps(old)) if old != pfn => {
                 return Err(Violation::new(
                     Property::NoStaleTranslation,
@@ -369,62 +499,58 @@ impl Hardware {
             }
             _ => {}
         }
-        let vivt = p.facts.dcache == DcacheKind::Vivt;
-        match self.lines.iter().find(|l| vivt && l.index == slot && l.pfn != pfn) {
+        let left = if self.vivt() { self.line(s, usize::from(slot)).filter(|l| l.pfn != pfn) } else { None };
+        match left {
             Some(l) => Err(Violation::new(
                 Property::NoStaleCacheLine,
-                format!("{} is still in the cache, where {at} now maps P{pfn}", line_name(p, l)),
+                format!("{} is still in the cache, where {at} now maps P{pfn}", self.line_name(&l)),
             )),
             None => Ok(()),
         }
     }
 
     /// Live fixmap PTEs, for traces.
-    pub fn live_ptes(&self, p: &Platform) -> Vec<(Addr, Pfn)> {
-        let named = |(slot, pte): (usize, &PteVal)| pte.map(|pfn| (Addr::new(&p.layout, slot as Vaddr), pfn));
-        self.ptes.iter().enumerate().filter_map(named).collect()
+    pub fn live_ptes(&self, s: &State) -> Vec<(Addr, Pfn)> {
+        (0..self.layout.slots as Loc).filter_map(|l| self.pte(s, l).map(|pfn| (self.layout.addr(l), pfn))).collect()
     }
 
     /// One CPU's TLB, for traces.
-    pub fn tlb(&self, p: &Platform, cpu: usize) -> Vec<(Addr, TlbEntry)> {
-        let named = |(slot, e): (usize, &Option<TlbEntry>)| e.map(|e| (Addr::new(&p.layout, slot as Vaddr), e));
-        self.cpu_tlb(cpu).iter().enumerate().filter_map(named).collect()
+    pub fn tlb_view(&self, s: &State, cpu: usize) -> Vec<(Addr, TlbEntry)> {
+        (0..self.layout.slots as Loc).filter_map(|l| self.tlb(s, cpu, l).map(|e| (self.layout.addr(l), e))).collect()
     }
 
-    /// The data cache, for traces.
-    pub fn cache(&self, p: &Platform) -> Vec<CacheLineView> {
-        self.lines.iter().map(|l| view(p, l)).collect()
+    /// The data cache, for traces, ordered by where the lines sit.
+    pub fn cache_view(&self, s: &State) -> Vec<CacheLineView> {
+        let mut lines: Vec<CacheLineView> = self.lines(s).iter().map(|l| self.view(l)).collect();
+        lines.sort_by_key(|l| match l.index {
+            CacheIndex::Addr(Addr::Slot(n)) => (0, n, l.page),
+            CacheIndex::Addr(Addr::Pkmap(p)) => (1, p, l.page),
+            CacheIndex::Colour(c) => (2, c, l.page),
+        });
+        lines
     }
-}
 
-fn line_index(p: &Platform, vaddr: Vaddr) -> u32 {
-    match p.facts.dcache {
-        DcacheKind::Vivt => vaddr,
-        DcacheKind::Pipt | DcacheKind::ViptAliasing => p.layout.colour(vaddr),
+    fn view(&self, l: &Line) -> CacheLineView {
+        let index =
+            if self.vivt() { CacheIndex::Addr(self.layout.addr(l.at as Loc)) } else { CacheIndex::Colour(l.index) };
+        CacheLineView { index, page: l.pfn, version: l.version, dirty: l.dirty }
     }
-}
 
-fn view(p: &Platform, l: &CacheLine) -> CacheLineView {
-    let index = match p.facts.dcache {
-        DcacheKind::Vivt => CacheIndex::Addr(Addr::new(&p.layout, l.index)),
-        DcacheKind::Pipt | DcacheKind::ViptAliasing => CacheIndex::Colour(l.index),
-    };
-    CacheLineView { index, page: l.pfn, version: l.version, dirty: l.dirty }
-}
+    fn line_name(&self, l: &Line) -> String {
+        format!("the {} line of P{} at {}", if l.dirty { "dirty" } else { "clean" }, l.pfn, self.view(l).index)
+    }
 
-fn line_name(p: &Platform, l: &CacheLine) -> String {
-    format!("the {} line of P{} at {}", if l.dirty { "dirty" } else { "clean" }, l.pfn, view(p, l).index)
-}
-
-/// Why a line left behind by a teardown is observable.
-fn stale_line_risk(p: &Platform, l: &CacheLine) -> String {
-    match p.facts.dcache {
-        DcacheKind::Vivt => "the next mapping of that address hits it whatever page it maps".to_string(),
-        _ => format!(
-            "P{} has colour {}, so accesses at its own colour never see this alias",
-            l.pfn,
-            p.layout.colour(l.pfn)
-        ),
+    /// Why a line left behind by a teardown is observable.
+    fn stale_line_risk(&self, l: &Line) -> String {
+        if self.vivt() {
+            "the next mapping of that address hits it whatever page it maps".to_string()
+        } else {
+            format!(
+                "P{} has colour {}, so accesses at its own colour never see this alias",
+                l.pfn,
+                self.layout.colour(l.pfn)
+            )
+        }
     }
 }
 
@@ -441,5 +567,21 @@ impl std::fmt::Display for TlbEntry {
             TlbEntry::Maps(pfn) => write!(f, "P{pfn}"),
             TlbEntry::NotPresent => f.write_str("not-present"),
         }
+    }
+}
+
+impl std::fmt::Display for CacheIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CacheIndex::Addr(a) => a.fmt(f),
+            CacheIndex::Colour(c) => write!(f, "colour {c}"),
+        }
+    }
+}
+
+impl std::fmt::Display for CacheLineView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.dirty { "dirty" } else { "clean" };
+        write!(f, "[{}] P{} v{} {state}", self.index, self.page, self.version)
     }
 }

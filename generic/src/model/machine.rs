@@ -1,87 +1,122 @@
-//! The fixed part of one check: the port's resolved hooks, the variant of
-//! the generic code, the compiled scripts and the layout; and the initial
-//! state they start from.
+//! The fixed part of one check: the contract the generic code follows,
+//! the port's resolved hooks, the compiled scripts and the layout; and
+//! the initial state they start from.
 
-use super::error::ModelError;
-use super::generic_code::Variant;
-use super::hardware::{Hardware, Platform};
+use super::contract::{Contract, IndexStack};
+use super::error::{ErrorKind, Location, ModelError};
+use super::hardware::Platform;
 use super::hook_runner::HookRunner;
 use super::layout::Layout;
 use super::narrator::Narrator;
 use super::port::{ActiveHooks, PortSpec};
-use super::program::Program;
-use super::scenario::Bounds;
-use super::state::{Context, Cpu, KmapCtrl, Run, State, Task};
-use crate::{Hook, Page};
+use super::program::{Compiler, Program};
+use super::scenario::Case;
+use super::state::{Ctrl, Run, Shape, State};
+use crate::Page;
 
 /// Everything a check holds fixed.
 #[derive(Debug)]
 pub(super) struct Machine {
-    pub variant: Variant,
+    pub contract: Contract,
     pub platform: Platform,
     pub hooks: ActiveHooks,
     pub pkmapped: Vec<Page>,
     /// One program per task, in script order.
     pub tasks: Vec<Program>,
     pub irq: Program,
+    /// One iteration of the restore loop of `__kmap_local_sched_in()`.
+    pub restore: Program,
     pub names: Vec<String>,
     start_cpus: Vec<u8>,
     interrupts: u8,
 }
 
 impl Machine {
-    pub fn new(port: &PortSpec, variant: Variant, bounds: &Bounds) -> Result<Machine, ModelError> {
+    pub fn new(port: &PortSpec, contract: &Contract, case: &Case) -> Result<Machine, ModelError> {
         port.validate()?;
-        bounds.validate()?;
-        let scenario = &bounds.scenario;
-        let high_get = port.defines(Hook::HighGet);
-        let compile = |ops: &[_], irq| Program::compile(ops, variant, high_get, irq);
+        contract.validate().map_err(|e| ModelError {
+            location: Location::Contract(contract.name.clone()),
+            kind: ErrorKind::BadContract(e),
+        })?;
+        case.validate()?;
+        let layout = Layout::new(case, &port.facts, contract);
+        let shape = Shape::new(case, &port.facts, &layout).map_err(|_| ModelError {
+            location: Location::Bounds,
+            kind: ErrorKind::TooLarge { what: "bytes of machine state", limit: super::state::STATE_BYTES },
+        })?;
+        let hooks = ActiveHooks::new(port);
+        let compiler = Compiler { contract, hooks: &hooks };
+        let scenario = &case.scenario;
+        let tasks = scenario.tasks.iter().map(|t| compiler.script(&t.ops, false)).collect();
+        let irq = compiler.script(&scenario.interrupt, true);
+        let restore = compiler.restore(contract.switch.as_ref().map_or(&[][..], |s| &s.sched_in));
         Ok(Machine {
-            variant,
-            platform: Platform { facts: port.facts, layout: Layout::new(bounds, &port.facts) },
-            hooks: ActiveHooks::new(port),
+            contract: contract.clone(),
+            platform: Platform { facts: port.facts, layout, shape },
             pkmapped: scenario.pkmapped.clone(),
-            tasks: scenario.tasks.iter().map(|t| compile(&t.ops, false)).collect(),
-            irq: compile(&scenario.interrupt, true),
+            tasks,
+            irq,
+            restore,
+            hooks,
             names: scenario.tasks.iter().map(|t| t.name.clone()).collect(),
             start_cpus: scenario.tasks.iter().map(|t| t.cpu).collect(),
-            interrupts: bounds.interrupts,
+            interrupts: case.interrupts,
         })
     }
 
     /// Every task runnable on its first CPU, the first of each CPU running.
     pub fn initial(&self) -> State {
-        let layout = &self.platform.layout;
-        let cpus = (0..layout.cpus as u8)
-            .map(|c| Cpu {
-                current: self.start_cpus.iter().position(|&s| s == c).map(|t| t as u8),
-                irq: None,
-                kmap_ctrl: KmapCtrl::default(),
-            })
-            .collect();
-        let tasks = self
-            .start_cpus
-            .iter()
-            .map(|&cpu| Task {
-                ctx: Context::default(),
-                kmap_ctrl: KmapCtrl::default(),
-                migrate_disable: 0,
-                cpu,
-                run: Run::Ready,
-            })
-            .collect();
-        State {
-            cpus,
-            tasks,
-            hw: Hardware::new(&self.platform),
-            data: vec![0; layout.pages as usize],
-            irqs_left: self.interrupts,
+        let shape = &self.platform.shape;
+        let mut s = shape.empty(self.platform.layout.cpus, self.tasks.len());
+        for (task, &cpu) in self.start_cpus.iter().enumerate() {
+            shape.set_task_cpu(&mut s, task, usize::from(cpu));
+            shape.set_run(&mut s, task, Run::Ready);
+            if shape.current(&s, usize::from(cpu)).is_none() {
+                shape.set_current(&mut s, usize::from(cpu), Some(task));
+            }
+        }
+        shape.set_irqs_left(&mut s, self.interrupts);
+        s
+    }
+
+    /// The port's hooks, running step `step` (or all steps) on `cpu`.
+    pub fn hooks_on<'a>(
+        &'a self,
+        s: &'a mut State,
+        cpu: usize,
+        step: Option<usize>,
+        n: &'a mut Narrator,
+    ) -> HookRunner<'a> {
+        HookRunner {
+            hooks: &self.hooks,
+            platform: &self.platform,
+            pkmapped: &self.pkmapped,
+            s,
+            cpu,
+            step,
+            n,
+            failed: None,
         }
     }
 
-    /// The port's hooks, running on `cpu` of this hardware.
-    pub fn hooks_on<'a>(&'a self, hw: &'a mut Hardware, cpu: usize, narrator: &'a mut Narrator) -> HookRunner<'a> {
-        HookRunner { hooks: &self.hooks, platform: &self.platform, pkmapped: &self.pkmapped, hw, cpu, narrator }
+    /// The index stack the generic code on `cpu` works on: the current
+    /// task's, or the CPU's own when the stack is per CPU.
+    pub fn ctrl(&self, s: &State, cpu: usize) -> Ctrl {
+        let shape = &self.platform.shape;
+        match self.contract.stack {
+            IndexStack::PerCpu => shape.cpu_ctrl(cpu),
+            IndexStack::PerTask => {
+                shape.task_ctrl(shape.current(s, cpu).expect("generic code runs in a task's context"))
+            }
+        }
+    }
+
+    /// How traces name the index stack.
+    pub fn ctrl_name(&self) -> &'static str {
+        match self.contract.stack {
+            IndexStack::PerCpu => "this_cpu(kmap_ctrl)",
+            IndexStack::PerTask => "current->kmap_ctrl",
+        }
     }
 
     /// Who runs generic code on `cpu`, in words.

@@ -1,15 +1,17 @@
-//! Collects what a transition did, in words, when a trace is being told.
+//! Collects what a transition did, in words, when a trace is being told;
+//! and, always, whether it did something worth remarking on.
 //!
-//! The search runs every transition silently; only the replay of a
-//! counterexample's path records, so the search never formats a string.
+//! The search runs every transition silently; only the replay of a path
+//! records, so the search never formats a string.
 
-use super::trace::{Event, HookCall};
+use super::trace::{Event, HookCall, Remark};
 
 /// Records the events of one transition, or ignores them.
 #[derive(Debug, Default)]
 pub(super) struct Narrator {
     recording: bool,
     events: Vec<Event>,
+    remark: Option<Remark>,
 }
 
 impl Narrator {
@@ -18,7 +20,7 @@ impl Narrator {
     }
 
     pub fn recording() -> Narrator {
-        Narrator { recording: true, events: Vec::new() }
+        Narrator { recording: true, ..Narrator::default() }
     }
 
     /// Records a line of generic code, built only when recording.
@@ -33,6 +35,17 @@ impl Narrator {
         if self.recording {
             self.events.push(Event::Hook(call()));
         }
+    }
+
+    /// Notes a remark, silent or not; its words are recorded as a line.
+    pub fn remark(&mut self, remark: Remark, words: impl FnOnce() -> String) {
+        self.remark = Some(remark);
+        self.say(|| format!("note: {}", words()));
+    }
+
+    /// The remark made since the last call, if any.
+    pub fn take_remark(&mut self) -> Option<Remark> {
+        self.remark.take()
     }
 
     /// Hands over what was recorded since the last call.

@@ -3,24 +3,23 @@
 //!
 //! This is the part of an arch descriptor the model needs; the C text
 //! stays with the descriptor. A hook with no entry is left to the generic
-//! default of mm/highmem.c, which has no effect (and for the index hooks
-//! computes the plain per-CPU slot).
+//! default of mm/highmem.c: no effect, the plain per-CPU slot for the
+//! index hooks, `set_pte_at()` for `set_pte`.
 
 use std::collections::BTreeMap;
 
-use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 
 use super::error::{ErrorKind, Location, ModelError};
 use crate::{Condition, DcacheKind, Effect, GuardedEffect, HardwareFacts, Hook};
 
 /// Hardware facts plus the effects of every hook the arch defines.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
 pub struct PortSpec {
     /// The arch's hardware, as its descriptor states it.
     pub facts: HardwareFacts,
     /// Keyed by the hook's short name in serialized form (`post_map`, ...).
-    #[serde(default, deserialize_with = "hooks_by_name")]
+    #[serde(default)]
     pub hooks: BTreeMap<Hook, Vec<GuardedEffect>>,
 }
 
@@ -56,11 +55,16 @@ impl PortSpec {
             .collect()
     }
 
-    /// Rejects effects listed where the generic code gives them no meaning.
+    /// Rejects effects listed where the generic code gives them no
+    /// meaning, and interrupts a hook leaves disabled.
     pub fn validate(&self) -> Result<(), ModelError> {
         for (&hook, effects) in &self.hooks {
+            let fail = |kind| Err(ModelError { location: Location::Hook(hook), kind });
             if let Some(g) = effects.iter().find(|g| !fits(hook, g.effect)) {
-                return Err(ModelError { location: Location::Hook(hook), kind: ErrorKind::EffectOutOfPlace(g.effect) });
+                return fail(ErrorKind::EffectOutOfPlace(g.effect));
+            }
+            if !irqs_balanced(&self.effects(hook)) {
+                return fail(ErrorKind::UnbalancedIrqs);
             }
         }
         Ok(())
@@ -75,30 +79,31 @@ fn holds(condition: Condition, facts: &HardwareFacts) -> bool {
 }
 
 /// Whether `effect` means something in `hook`: the index hooks only pick
-/// a slot, high_get only looks a mapping up, the others act on hardware.
+/// a slot, high_get only looks a mapping up, only set_pte writes a PTE,
+/// the others act on the TLB, the cache and the interrupt flag.
 fn fits(hook: Hook, effect: Effect) -> bool {
-    match hook {
-        Hook::MapIdx | Hook::UnmapIdx => effect == Effect::ColourIndex,
-        Hook::HighGet => effect == Effect::PkmapLookup,
-        Hook::PostMap | Hook::PreUnmap | Hook::PostUnmap => {
-            !matches!(effect, Effect::ColourIndex | Effect::PkmapLookup)
-        }
+    match (hook, effect) {
+        (Hook::MapIdx | Hook::UnmapIdx, e) => e == Effect::ColourIndex,
+        (Hook::HighGet, e) => e == Effect::PkmapLookup,
+        (_, Effect::ColourIndex | Effect::PkmapLookup) => false,
+        (Hook::SetPte, _) => true,
+        (Hook::PostMap | Hook::PreUnmap | Hook::PostUnmap, e) => e != Effect::PteWrite,
     }
 }
 
-/// Descriptors name hooks by their short name; `Hook` itself is generated
-/// without serde, so the names are resolved here.
-pub(super) fn hooks_by_name<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Hook, Vec<GuardedEffect>>, D::Error> {
-    BTreeMap::<String, Vec<GuardedEffect>>::deserialize(d)?
-        .into_iter()
-        .map(|(name, effects)| match Hook::from_name(&name) {
-            Some(hook) => Ok((hook, effects)),
-            None => {
-                let known: Vec<&str> = Hook::ALL.iter().map(|h| h.name()).collect();
-                Err(D::Error::custom(format!("unknown hook `{name}` (known: {})", known.join(", "))))
-            }
-        })
-        .collect()
+/// Whether every `irq_disable` is enabled again before the hook returns,
+/// and no `irq_enable` comes first.
+fn irqs_balanced(effects: &[Effect]) -> bool {
+    let mut off = 0i32;
+    for e in effects {
+        match e {
+            Effect::IrqDisable => off += 1,
+            Effect::IrqEnable if off == 0 => return false,
+            Effect::IrqEnable => off -= 1,
+            _ => {}
+        }
+    }
+    off == 0
 }
 
 /// The effects each hook performs on this port's hardware, resolved once

@@ -1,121 +1,292 @@
-//! Scripts compiled to the lines of generic code they run.
+//! Scripts compiled to the steps of generic code they run.
 //!
 //! A script says "map P0, write, unmap"; the program says which lines of
-//! mm/highmem.c that takes, one interleaving point per line. Lines are cut
-//! where something else can happen in between: a preemption where preemption
-//! is enabled, an interrupt or another CPU's step anywhere. Lines with
-//! nothing observable between them stay together (`preempt_disable()` with
-//! the push that follows it, the pteval store with `preempt_enable()`).
+//! mm/highmem.c, and which steps of the arch's hooks, that takes, in the
+//! order the contract calls them. A step is one interleaving point: a
+//! preemption where preemption is enabled, an interrupt or another CPU's
+//! step anywhere. Lines with nothing observable between them share a
+//! step (`preempt_disable()` with the push that follows it, a hook that
+//! does nothing with the line before it); each effect of a hook is a step
+//! of its own, since an interrupt may arrive between two of them.
 
-use super::generic_code::Variant;
+use super::contract::{Call, Contract};
+use super::port::ActiveHooks;
 use super::scenario::Op;
-use crate::Page;
+use crate::{Hook, Page};
 
-/// One interleaving step of generic code.
+/// One line of generic code or one step of a hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Line {
+    /// A line of `__kmap_local_page_prot()` / `__kmap_local_pfn_prot()`.
+    Kmap(KmapLine),
+    /// A line of `kunmap_local_indexed()`.
+    Kunmap(KunmapLine),
+    /// A line of the restore loop of `__kmap_local_sched_in()`.
+    Restore(RestoreLine),
+    /// One step of an arch hook, or the call of one that does nothing.
+    Hook(HookLine),
+    /// A line of the script around kmap_local.
+    Script(ScriptLine),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum KmapLine {
     /// `kmap = arch_kmap_local_high_get(page); if (kmap) return kmap;`
     HighGet(Page),
     /// `migrate_disable();`
     MigrateDisable,
     /// `preempt_disable(); idx = arch_kmap_local_map_idx(kmap_local_idx_push(), pfn);`
+    /// and `BUG_ON(!pte_none(*(kmap_pte - idx)));`
     Push(Page),
-    /// `BUG_ON(!pte_none(*(kmap_pte - idx))); set_pte_at(...);`
+    /// `set_pte_at(&init_mm, vaddr, kmap_pte - idx, pteval);`
     SetPte(Page),
-    /// `arch_kmap_local_post_map(vaddr, pteval);`
-    PostMap(Page),
     /// `current->kmap_ctrl.pteval[kmap_local_idx()] = pteval; preempt_enable(); return vaddr;`
-    SavePteval(Page),
-    /// `preempt_disable(); idx = arch_kmap_local_unmap_idx(kmap_local_idx(), addr); WARN_ON_ONCE(...)`
-    UnmapIdx,
-    /// `arch_kmap_local_pre_unmap(addr);`
-    PreUnmap,
+    Save(Page),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum KunmapLine {
+    /// `preempt_disable(); idx = arch_kmap_local_unmap_idx(kmap_local_idx(), addr); WARN_ON_ONCE(...)`,
+    /// or for a pkmap address `kmap_high_unmap_local()` and return.
+    Find,
     /// `pte_clear(&init_mm, addr, kmap_pte - idx);`
     PteClear,
-    /// `arch_kmap_local_post_unmap(addr);`
-    PostUnmap,
     /// `current->kmap_ctrl.pteval[kmap_local_idx()] = __pte(0); kmap_local_idx_pop(); preempt_enable();`
     Pop,
     /// `migrate_enable();`
     MigrateEnable,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RestoreLine {
+    /// `set_pte_at(&init_mm, addr, kmap_pte - idx, pteval);`
+    SetPte,
+    /// The end of one iteration: the next live index, or the end of the loop.
+    Next,
+}
+
+/// Step `step` of `steps` of an arch hook; `steps` 0 is the call of a
+/// hook that does nothing on this hardware (or the empty default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct HookLine {
+    pub hook: Acting,
+    pub step: u8,
+    pub steps: u8,
+}
+
+/// A hook that acts on the hardware, as opposed to the index hooks and
+/// `high_get`, which compute a value where the generic code needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Acting {
+    SetPte,
+    PostMap,
+    PreUnmap,
+    PostUnmap,
+}
+
+impl Acting {
+    pub fn of(hook: Hook) -> Option<Acting> {
+        match hook {
+            Hook::SetPte => Some(Acting::SetPte),
+            Hook::PostMap => Some(Acting::PostMap),
+            Hook::PreUnmap => Some(Acting::PreUnmap),
+            Hook::PostUnmap => Some(Acting::PostUnmap),
+            Hook::MapIdx | Hook::UnmapIdx | Hook::HighGet => None,
+        }
+    }
+
+    pub fn hook(self) -> Hook {
+        match self {
+            Acting::SetPte => Hook::SetPte,
+            Acting::PostMap => Hook::PostMap,
+            Acting::PreUnmap => Hook::PreUnmap,
+            Acting::PostUnmap => Hook::PostUnmap,
+        }
+    }
+
+    /// Whether the hook gets the new PTE value (`pteval`) as an argument.
+    pub fn maps(self) -> bool {
+        matches!(self, Acting::SetPte | Acting::PostMap)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ScriptLine {
     Read,
     Write,
     WritePkmap(Page),
     Fault,
+    IrqsOff,
+    IrqsOn,
+    Complete(u8),
+    Wait(u8),
     ReturnToUser,
     /// The interrupt handler returns.
     IrqReturn,
 }
 
-/// A line and the script operation it belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Instr {
+/// The lines of one interleaving step, and the script operation they
+/// belong to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Step {
     pub op: usize,
-    pub line: Line,
+    pub lines: Vec<Line>,
+    /// Whether the context may be switched out before this step: not
+    /// between the push and the pteval store, nor between finding the
+    /// slot to unmap and the pop.
+    pub preemptible: bool,
 }
 
-/// One script, compiled.
+/// One script, compiled; or one iteration of the restore loop.
 #[derive(Clone, Debug)]
 pub(super) struct Program {
     pub ops: Vec<Op>,
-    pub instrs: Vec<Instr>,
+    pub steps: Vec<Step>,
+}
+
+/// What the compiler needs to know about the generic code and the port.
+pub(super) struct Compiler<'a> {
+    pub contract: &'a Contract,
+    pub hooks: &'a ActiveHooks,
+}
+
+impl Compiler<'_> {
+    /// Compiles a task's or the interrupt handler's script.
+    pub fn script(&self, ops: &[Op], interrupt: bool) -> Program {
+        let mut steps = Vec::new();
+        for (i, &op) in ops.iter().enumerate() {
+            let mut op_steps = match op {
+                Op::Map(page) => self.map(page),
+                Op::Unmap => self.unmap(),
+                Op::Read => one(Line::Script(ScriptLine::Read)),
+                Op::Write => one(Line::Script(ScriptLine::Write)),
+                Op::WritePkmap(page) => one(Line::Script(ScriptLine::WritePkmap(page))),
+                Op::Fault => one(Line::Script(ScriptLine::Fault)),
+                Op::IrqsOff => one(Line::Script(ScriptLine::IrqsOff)),
+                Op::IrqsOn => one(Line::Script(ScriptLine::IrqsOn)),
+                Op::Complete(n) => one(Line::Script(ScriptLine::Complete(n))),
+                Op::Wait(n) => one(Line::Script(ScriptLine::Wait(n))),
+                Op::ReturnToUser => one(Line::Script(ScriptLine::ReturnToUser)),
+            };
+            op_steps.iter_mut().for_each(|s| s.op = i);
+            steps.extend(op_steps);
+        }
+        if interrupt {
+            steps.push(Step { op: ops.len(), lines: vec![Line::Script(ScriptLine::IrqReturn)], preemptible: false });
+        }
+        Program { ops: ops.to_vec(), steps }
+    }
+
+    /// One iteration of the restore loop, after its slot is computed.
+    pub fn restore(&self, sched_in: &[Call]) -> Program {
+        let mut steps = Vec::new();
+        self.calls(&mut steps, sched_in, |call| (call == Call::SetPte).then_some(Line::Restore(RestoreLine::SetPte)));
+        match steps.last_mut() {
+            Some(last) => last.lines.push(Line::Restore(RestoreLine::Next)),
+            None => steps = one(Line::Restore(RestoreLine::Next)),
+        }
+        steps.iter_mut().for_each(|s| s.preemptible = false);
+        Program { ops: Vec::new(), steps }
+    }
+
+    fn map(&self, page: Page) -> Vec<Step> {
+        let mut steps = Vec::new();
+        if self.contract.high_get && self.hooks.get(Hook::HighGet).is_some() {
+            steps.push(step(Line::Kmap(KmapLine::HighGet(page)), true));
+        }
+        if self.contract.migrate_disable {
+            steps.push(step(Line::Kmap(KmapLine::MigrateDisable), true));
+        }
+        steps.push(step(Line::Kmap(KmapLine::Push(page)), true));
+        let first = steps.len();
+        self.calls(&mut steps, &self.contract.map, |call| {
+            (call == Call::SetPte).then_some(Line::Kmap(KmapLine::SetPte(page)))
+        });
+        steps.push(step(Line::Kmap(KmapLine::Save(page)), false));
+        steps[first..].iter_mut().for_each(|s| s.preemptible = false);
+        steps
+    }
+
+    fn unmap(&self) -> Vec<Step> {
+        let mut steps = vec![step(Line::Kunmap(KunmapLine::Find), true)];
+        self.calls(&mut steps, &self.contract.unmap, |call| {
+            (call == Call::PteClear).then_some(Line::Kunmap(KunmapLine::PteClear))
+        });
+        steps.push(step(Line::Kunmap(KunmapLine::Pop), false));
+        steps[1..].iter_mut().for_each(|s| s.preemptible = false);
+        if self.contract.migrate_disable {
+            steps.push(step(Line::Kunmap(KunmapLine::MigrateEnable), true));
+        }
+        steps
+    }
+
+    /// The steps of a path's calls after its index hook; `generic` gives
+    /// the line of this path for a PTE write or clear the generic code
+    /// does itself (`Contract::validate` keeps the others out).
+    fn calls(&self, steps: &mut Vec<Step>, path: &[Call], generic: impl Fn(Call) -> Option<Line>) {
+        let skip = usize::from(Contract::index_hook(path).is_some());
+        for &call in &path[skip..] {
+            match call {
+                // Contract::validate keeps index hooks and high_get out of
+                // this part of a path.
+                Call::Hook(hook) => steps.extend(Acting::of(hook).map(|a| self.hook(a)).into_iter().flatten()),
+                pte => steps.extend(generic(pte).map(|l| step(l, false))),
+            }
+            merge_empty_calls(steps);
+        }
+    }
+
+    /// A hook's steps: one per effect, or one that only shows the call
+    /// when it does nothing (`merge_empty_calls` then folds it into the
+    /// step before). The default of `set_pte` writes the PTE, in one step.
+    fn hook(&self, hook: Acting) -> Vec<Step> {
+        let count = match self.hooks.get(hook.hook()) {
+            Some(effects) => effects.len(),
+            None => usize::from(hook == Acting::SetPte),
+        };
+        let steps = count.max(1) as u8;
+        (0..steps).map(|i| step(Line::Hook(HookLine { hook, step: i, steps: count as u8 }), false)).collect()
+    }
+}
+
+/// Folds a last step that only calls a hook doing nothing into the step
+/// before it: nothing can observe the point between them.
+fn merge_empty_calls(steps: &mut Vec<Step>) {
+    let empty = |s: &Step| matches!(s.lines.as_slice(), [Line::Hook(HookLine { steps: 0, .. })]);
+    if steps.len() >= 2 && steps.last().is_some_and(empty) {
+        let call = steps.pop().expect("checked above").lines;
+        steps.last_mut().expect("checked above").lines.extend(call);
+    }
+}
+
+fn step(line: Line, preemptible: bool) -> Step {
+    Step { op: 0, lines: vec![line], preemptible }
+}
+
+fn one(line: Line) -> Vec<Step> {
+    vec![step(line, true)]
 }
 
 impl Program {
-    /// Compiles `ops` for `variant`; `high_get` says whether the port
-    /// defines `arch_kmap_local_high_get`, without which mm/highmem.c
-    /// compiles the lookup away.
-    pub fn compile(ops: &[Op], variant: Variant, high_get: bool, interrupt: bool) -> Program {
-        let mut instrs = Vec::new();
-        for (i, &op) in ops.iter().enumerate() {
-            let lines = match op {
-                Op::Map(page) => {
-                    let mut lines = Vec::new();
-                    if high_get {
-                        lines.push(Line::HighGet(page));
-                    }
-                    if variant.disables_migration() {
-                        lines.push(Line::MigrateDisable);
-                    }
-                    lines.extend([Line::Push(page), Line::SetPte(page), Line::PostMap(page), Line::SavePteval(page)]);
-                    lines
-                }
-                Op::Unmap => {
-                    let mut lines = vec![Line::UnmapIdx, Line::PreUnmap, Line::PteClear, Line::PostUnmap, Line::Pop];
-                    if variant.disables_migration() {
-                        lines.push(Line::MigrateEnable);
-                    }
-                    lines
-                }
-                Op::Read => vec![Line::Read],
-                Op::Write => vec![Line::Write],
-                Op::WritePkmap(page) => vec![Line::WritePkmap(page)],
-                Op::Fault => vec![Line::Fault],
-                Op::ReturnToUser => vec![Line::ReturnToUser],
-            };
-            instrs.extend(lines.into_iter().map(|line| Instr { op: i, line }));
-        }
-        if interrupt {
-            instrs.push(Instr { op: ops.len(), line: Line::IrqReturn });
-        }
-        Program { ops: ops.to_vec(), instrs }
-    }
-
-    /// The first line after the operation that line `pc` belongs to: where
+    /// The first step after the operation that step `pc` belongs to: where
     /// a kmap_local or kunmap_local of a pkmap address returns early.
     pub fn next_op(&self, pc: usize) -> usize {
-        let op = self.instrs[pc].op;
-        self.instrs.iter().position(|i| i.op > op).unwrap_or(self.instrs.len())
+        let op = self.steps[pc].op;
+        self.steps.iter().position(|s| s.op > op).unwrap_or(self.steps.len())
     }
 
-    /// The script operation line `pc` belongs to; none for the return
-    /// from interrupt.
+    /// The script operation step `pc` belongs to; none for the return
+    /// from interrupt and for the restore loop.
     pub fn op(&self, pc: usize) -> Option<Op> {
-        self.ops.get(self.instrs[pc].op).copied()
+        self.ops.get(self.steps.get(pc)?.op).copied()
     }
 
-    /// The operation line `pc` belongs to, in words.
+    /// The operation step `pc` belongs to, in words.
     pub fn call(&self, pc: usize) -> String {
-        self.op(pc).map_or("return from interrupt".to_string(), |op| op.to_string())
+        match self.op(pc) {
+            Some(op) => op.to_string(),
+            None if self.ops.is_empty() => "__kmap_local_sched_in()".to_string(),
+            None => "return from interrupt".to_string(),
+        }
     }
 }

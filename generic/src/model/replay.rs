@@ -2,12 +2,13 @@
 //! state with the narrator recording, and snapshots the hardware after
 //! each step.
 
+use super::generic_code::Runner;
 use super::machine::Machine;
 use super::narrator::Narrator;
 use super::scenario::Op;
 use super::sched::Action;
 use super::state::State;
-use super::trace::{Addr, Step, Trace};
+use super::trace::{Step, Trace};
 
 /// Replays `path` from the initial state; the last step carries the
 /// violation, if the path ends in one.
@@ -24,9 +25,9 @@ pub(super) fn replay(machine: &Machine, path: &[Action]) -> Trace {
             actor,
             call,
             events: narrator.take(),
-            ptes: state.hw.live_ptes(platform),
-            tlb: cpu.map(|c| state.hw.tlb(platform, c)).unwrap_or_default(),
-            cache: state.hw.cache(platform),
+            ptes: platform.live_ptes(&state),
+            tlb: cpu.map(|c| platform.tlb_view(&state, c)).unwrap_or_default(),
+            cache: platform.cache_view(&state),
             violation: result.err(),
         });
     }
@@ -35,32 +36,39 @@ pub(super) fn replay(machine: &Machine, path: &[Action]) -> Trace {
 
 /// The CPU, the actor and the call of a transition, before it is made.
 fn describe(m: &Machine, s: &State, action: Action) -> (Option<usize>, String, String) {
+    let shape = &m.platform.shape;
     let name = |t: usize| format!("task {}", m.names[t]);
     match action {
         Action::Run(cpu) => {
-            let task = usize::from(s.cpus[cpu].current.expect("a CPU that runs code has a task"));
-            let (actor, program, ctx) = match &s.cpus[cpu].irq {
-                Some(irq) => (format!("interrupt over {}", name(task)), &m.irq, irq),
-                None => (name(task), &m.tasks[task], &s.tasks[task].ctx),
+            let cpu = usize::from(cpu);
+            let task = shape.current(s, cpu).expect("a CPU that runs code has a task");
+            let (runner, ctx, program) = m.runner(s, cpu);
+            let actor = match runner {
+                Runner::Irq => format!("interrupt over {}", name(task)),
+                Runner::Restore => format!("sched_in of {}", name(task)),
+                Runner::Task => name(task),
             };
-            let pc = usize::from(ctx.pc);
-            let call = match (program.op(pc), ctx.held.last()) {
-                (Some(Op::Unmap), Some(&(vaddr, _))) => {
-                    format!("kunmap_local({})", Addr::new(&m.platform.layout, vaddr))
-                }
+            let pc = ctx.pc(s);
+            let call = match (program.op(pc), ctx.held_top(s)) {
+                (Some(Op::Unmap), Some((loc, _))) => format!("kunmap_local({})", m.platform.layout.addr(loc)),
                 _ => program.call(pc),
             };
             (Some(cpu), actor, call)
         }
         Action::Switch { cpu, to } => {
-            let from = s.cpus[cpu].current.map(usize::from);
-            (Some(cpu), "scheduler".to_string(), format!("schedule(): {} -> {}", m.task_name(from), m.task_name(to)))
+            let from = shape.current(s, usize::from(cpu));
+            let to = to.map(usize::from);
+            (
+                Some(usize::from(cpu)),
+                "scheduler".to_string(),
+                format!("schedule(): {} -> {}", m.task_name(from), m.task_name(to)),
+            )
         }
         Action::Interrupt(cpu) => {
-            let task = s.cpus[cpu].current.map(usize::from);
-            (Some(cpu), "interrupt".to_string(), format!("arrives over {}", m.task_name(task)))
+            let task = shape.current(s, usize::from(cpu));
+            (Some(usize::from(cpu)), "interrupt".to_string(), format!("arrives over {}", m.task_name(task)))
         }
-        Action::Wake(task) => (None, name(task), "wake-up".to_string()),
-        Action::Migrate { task, to } => (None, name(task), format!("migration to CPU{to}")),
+        Action::Wake(task) => (None, name(usize::from(task)), "wake-up".to_string()),
+        Action::Migrate { task, to } => (None, name(usize::from(task)), format!("migration to CPU{to}")),
     }
 }

@@ -1,155 +1,217 @@
 //! What happens around the generic code: which transitions a state
-//! allows (a line of code, a context switch, an interrupt, a wake-up, a
+//! allows (a step of code, a context switch, an interrupt, a wake-up, a
 //! migration) and the ones the scheduler and the interrupt entry make.
 //!
 //! The rules are the kernel's, cut down to what kmap_local can observe:
 //! `schedule()` runs where the current task is preemptible, or where it
-//! sleeps or exits; an interrupt arrives between any two lines on a CPU
-//! that runs a task, and no switch happens inside it; a task that is not
-//! running may be woken, and may move to another CPU unless it is
-//! migrate-disabled. The context switch is one step: it runs with
-//! interrupts off, touches only its own CPU's slots and TLB, and does
-//! nothing to the cache that another CPU could tell from a write-back.
+//! sleeps or exits; an interrupt arrives between any two steps on a CPU
+//! that runs a task with interrupts on (not inside an interrupt handler,
+//! not between a hook's `irq_disable` and `irq_enable`); a task that is
+//! not running may be woken, and may move to another CPU unless it is
+//! migrate-disabled. The switch itself runs `prepare_task_switch()` (with
+//! `kmap_local_sched_out()`) and `switch_to()` in one transition, with
+//! interrupts off as the kernel runs them; `finish_task_switch()` then
+//! enables interrupts (`finish_lock_switch()`) before
+//! `kmap_local_sched_in()` restores the incoming task's mappings, so the
+//! restore runs as steps an interrupt can come between, with preemption
+//! still off.
 
+use super::contract::{Call, Contract, IndexStack};
+use super::hook_runner::lazily;
 use super::machine::Machine;
 use super::narrator::Narrator;
+use super::program::Acting;
 use super::property::Violation;
-use super::state::{Context, Run, State};
+use super::state::{Run, State};
 
 /// One transition of the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Action {
-    /// The CPU runs one line: its interrupt handler's, else its task's.
-    Run(usize),
+    /// The CPU runs one step: its interrupt handler's, else its restore's,
+    /// else its task's.
+    Run(u8),
     /// `schedule()` on the CPU switches to a task, or to idle.
-    Switch { cpu: usize, to: Option<usize> },
+    Switch { cpu: u8, to: Option<u8> },
     /// An interrupt arrives on the CPU.
-    Interrupt(usize),
+    Interrupt(u8),
     /// A task's page fault is resolved and the task is woken.
-    Wake(usize),
+    Wake(u8),
     /// A task that is not running moves to another CPU's runqueue.
-    Migrate { task: usize, to: usize },
+    Migrate { task: u8, to: u8 },
 }
 
 impl Machine {
-    /// The transitions `s` allows.
-    pub fn actions(&self, s: &State) -> Vec<Action> {
-        let mut actions = Vec::new();
-        for (cpu, c) in s.cpus.iter().enumerate() {
-            if c.irq.is_some() {
-                actions.push(Action::Run(cpu));
+    /// The transitions `s` allows, appended to `actions`.
+    pub fn actions(&self, s: &State, actions: &mut Vec<Action>) {
+        let shape = &self.platform.shape;
+        let cpus = self.platform.layout.cpus;
+        for cpu in 0..cpus {
+            let c = cpu as u8;
+            if shape.irq(cpu).present(s) {
+                actions.push(Action::Run(c));
                 continue;
             }
-            let current = c.current.map(usize::from);
+            let irqs_on = shape.irqs_off(s, cpu) == 0 && shape.irqs_left(s) > 0;
+            if shape.restore(cpu).present(s) {
+                actions.push(Action::Run(c));
+                let irqs_on_restore = self.contract.switch.as_ref().is_some_and(|sw| sw.irqs_on_sched_in);
+                if irqs_on && irqs_on_restore {
+                    actions.push(Action::Interrupt(c));
+                }
+                continue;
+            }
+            let current = shape.current(s, cpu);
             if let Some(t) = current {
-                let task = &s.tasks[t];
-                if task.run == Run::Ready {
-                    actions.push(Action::Run(cpu));
-                    if s.irqs_left > 0 {
-                        actions.push(Action::Interrupt(cpu));
+                if shape.run(s, t) == Run::Ready {
+                    actions.push(Action::Run(c));
+                    if irqs_on {
+                        actions.push(Action::Interrupt(c));
                     }
-                    if task.ctx.preempt > 0 {
+                    let ctx = shape.task_ctx(t);
+                    let preemptible = self.tasks[t].steps.get(ctx.pc(s)).is_none_or(|step| step.preemptible);
+                    if !preemptible || shape.irqs_off(s, cpu) > 0 {
                         continue;
                     }
                 }
-                actions.push(Action::Switch { cpu, to: None });
+                actions.push(Action::Switch { cpu: c, to: None });
             }
-            for (u, task) in s.tasks.iter().enumerate() {
-                if Some(u) != current && task.run == Run::Ready && usize::from(task.cpu) == cpu && !s.is_running(u) {
-                    actions.push(Action::Switch { cpu, to: Some(u) });
+            for u in 0..self.tasks.len() {
+                if Some(u) != current
+                    && shape.run(s, u) == Run::Ready
+                    && shape.task_cpu(s, u) == cpu
+                    && !shape.is_running(s, cpus, u)
+                {
+                    actions.push(Action::Switch { cpu: c, to: Some(u as u8) });
                 }
             }
         }
-        for (t, task) in s.tasks.iter().enumerate() {
-            if s.is_running(t) || task.run == Run::Exited {
+        for t in 0..self.tasks.len() {
+            let run = shape.run(s, t);
+            if run == Run::Exited || shape.is_running(s, cpus, t) {
                 continue;
             }
-            if task.run == Run::Blocked {
-                actions.push(Action::Wake(t));
+            if run == Run::Blocked {
+                actions.push(Action::Wake(t as u8));
             }
-            if task.migrate_disable == 0 {
-                let others = (0..s.cpus.len()).filter(|&c| c != usize::from(task.cpu));
-                actions.extend(others.map(|to| Action::Migrate { task: t, to }));
+            if shape.migrate_disable(s, t) == 0 {
+                let from = shape.task_cpu(s, t);
+                let others = (0..cpus).filter(|&c| c != from);
+                actions.extend(others.map(|to| Action::Migrate { task: t as u8, to: to as u8 }));
             }
         }
-        actions
     }
 
     /// Makes one transition; a broken property stops it.
     pub fn apply(&self, s: &mut State, action: Action, n: &mut Narrator) -> Result<(), Violation> {
+        let shape = &self.platform.shape;
         match action {
-            Action::Run(cpu) => self.run_line(s, cpu, n),
-            Action::Switch { cpu, to } => self.switch(s, cpu, to, n),
+            Action::Run(cpu) => self.run_step(s, usize::from(cpu), n),
+            Action::Switch { cpu, to } => self.switch(s, usize::from(cpu), to.map(usize::from), n),
             Action::Interrupt(cpu) => {
-                let entry_idx = s.kmap_ctrl(cpu, self.variant.per_cpu_index()).idx;
-                s.cpus[cpu].irq = Some(Context { entry_idx, ..Context::default() });
-                s.irqs_left -= 1;
+                let cpu = usize::from(cpu);
+                let entry_idx = self.ctrl(s, cpu).idx(s);
+                shape.irq(cpu).start(s, entry_idx);
+                shape.set_irqs_left(s, shape.irqs_left(s) - 1);
                 n.say(|| format!("the handler's kmap_local calls use the index stack at idx {entry_idx}"));
                 Ok(())
             }
             Action::Wake(task) => {
-                s.tasks[task].run = Run::Ready;
+                shape.set_run(s, usize::from(task), Run::Ready);
                 n.say(|| "the fault's I/O completes: wake_up_process()".to_string());
                 Ok(())
             }
             Action::Migrate { task, to } => {
-                s.tasks[task].cpu = to as u8;
+                shape.set_task_cpu(s, usize::from(task), usize::from(to));
                 n.say(|| format!("the load balancer moves it to CPU{to}'s runqueue"));
                 Ok(())
             }
         }
     }
 
-    /// `schedule()` on `cpu`: `prepare_task_switch()` (with
-    /// `kmap_local_sched_out()`), `arch_start_context_switch()`, which
-    /// leaves lazy MMU mode, `switch_to()`, then `finish_task_switch()`
-    /// (with `kmap_local_sched_in()`).
+    /// `schedule()` on `cpu`: `prepare_task_switch()` with
+    /// `kmap_local_sched_out()`, `arch_start_context_switch()`, which
+    /// leaves lazy MMU mode, `switch_to()`; then `finish_task_switch()`
+    /// starts restoring the incoming task's mappings.
     fn switch(&self, s: &mut State, cpu: usize, to: Option<usize>, n: &mut Narrator) -> Result<(), Violation> {
-        let from = s.cpus[cpu].current.map(usize::from);
-        let saves = self.variant.saves_on_switch();
+        let shape = &self.platform.shape;
+        let from = shape.current(s, cpu);
         // kmap_local_sched_out() and _in() call the real work only when the task holds mappings.
-        let holds = |s: &State, task: Option<usize>| task.filter(|&t| s.tasks[t].kmap_ctrl.idx != 0);
-        if let (true, Some(out)) = (saves, holds(s, from)) {
+        let holds = |s: &State, task: Option<usize>| task.filter(|&t| shape.task_ctrl(t).idx(s) != 0);
+        if let (Some(sw), Some(out)) = (&self.contract.switch, holds(s, from)) {
             n.say(|| format!("__kmap_local_sched_out() for {}", self.task_name(from)));
-            self.sched_out(s, cpu, out, n)?;
+            self.sched_out(s, cpu, out, &sw.sched_out, n)?;
         }
         if self.platform.facts.lazy_mmu {
-            s.hw.flush_deferred(&self.platform, cpu);
+            self.platform.flush_deferred(s, cpu);
             n.say(|| "arch_start_context_switch(): deferred PTE writes are flushed".to_string());
         }
         n.say(|| format!("switch_to({})", self.task_name(to)));
-        s.cpus[cpu].current = to.map(|t| t as u8);
-        if let (true, Some(back)) = (saves, holds(s, to)) {
-            n.say(|| format!("__kmap_local_sched_in() for {}", self.task_name(to)));
-            self.sched_in(s, cpu, back, n)?;
-        }
-        if self.variant.per_cpu_index() {
-            return Ok(());
-        }
-        self.check_switch(s, cpu, from, to).map_err(|v| {
+        shape.set_current(s, cpu, to);
+        let seen = |v: Violation| {
             v.seen_by(&format!("after switching CPU{cpu} from {} to {}", self.task_name(from), self.task_name(to)))
-        })
-    }
-
-    /// After a switch, the CPU's slots hold the incoming task's mappings and
-    /// nothing of the outgoing task's is left in the page table, the TLB or
-    /// the cache.
-    fn check_switch(&self, s: &State, cpu: usize, from: Option<usize>, to: Option<usize>) -> Result<(), Violation> {
-        let gone = match from {
-            Some(t) => self.live_slots(s, cpu, t)?,
-            None => Vec::new(),
         };
-        let back = match to {
-            Some(t) => self.live_slots(s, cpu, t)?,
-            None => Vec::new(),
-        };
-        for &(slot, pfn) in &gone {
-            if !back.iter().any(|&(b, _)| b == slot) {
-                s.hw.check_torn_down(&self.platform, cpu, slot, pfn)?;
+        if self.contract.stack == IndexStack::PerTask {
+            self.check_switched_out(s, cpu, from).map_err(seen)?;
+        }
+        let Some((sw, back)) = self.contract.switch.as_ref().zip(holds(s, to)) else { return Ok(()) };
+        n.say(|| {
+            format!("finish_lock_switch() enables interrupts; __kmap_local_sched_in() for {}", self.task_name(to))
+        });
+        self.restore_from(s, cpu, back, 0, n).map_err(seen)?;
+        if !sw.irqs_on_sched_in {
+            // Nothing can come between the steps: run them all now.
+            while shape.restore(cpu).present(s) {
+                self.run_step(s, cpu, n)?;
             }
         }
-        for &(slot, pfn) in &back {
-            s.hw.check_remapped(&self.platform, cpu, slot, pfn)?;
+        Ok(())
+    }
+
+    /// `__kmap_local_sched_out()`: before `switch_to()`, with interrupts
+    /// off, take the outgoing task's mappings out of this CPU's slots,
+    /// each hook with all its steps.
+    fn sched_out(
+        &self,
+        s: &mut State,
+        cpu: usize,
+        task: usize,
+        path: &[Call],
+        n: &mut Narrator,
+    ) -> Result<(), Violation> {
+        let p = &self.platform;
+        let ctrl = p.shape.task_ctrl(task);
+        let skip = usize::from(Contract::index_hook(path).is_some());
+        for i in 0..ctrl.idx(s) {
+            let Some(pfn) = self.saved_pte(s, ctrl, i)? else { continue };
+            let slot = self.path_slot(s, path, cpu, i, pfn, n);
+            let vaddr = p.layout.vaddr(slot);
+            for &call in &path[skip..] {
+                let mut hooks = self.hooks_on(s, cpu, None, n);
+                match call {
+                    // Contract::validate keeps index hooks after the first
+                    // call, high_get and PTE writes out of this path.
+                    Call::Hook(hook) => Acting::of(hook).into_iter().for_each(|a| hooks.call(a, vaddr, Some(pfn))),
+                    Call::SetPte => {}
+                    Call::PteClear => {
+                        let deferred = p.set_pte(hooks.s, cpu, slot, None);
+                        let at = p.layout.addr(slot);
+                        hooks.n.say(|| format!("pte_clear({at}){}", lazily(deferred)));
+                    }
+                }
+                if let Some(v) = hooks.failed {
+                    return Err(v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After `switch_to()`, nothing of the outgoing task's mappings is left
+    /// in this CPU's page table slots, TLB or cache.
+    fn check_switched_out(&self, s: &State, cpu: usize, from: Option<usize>) -> Result<(), Violation> {
+        let Some(task) = from else { return Ok(()) };
+        for (slot, pfn) in self.live_slots(s, cpu, task)? {
+            self.platform.check_torn_down(s, cpu, slot, pfn)?;
         }
         Ok(())
     }

@@ -1,122 +1,497 @@
-//! The state of the modelled machine: one node of the checker's search.
+//! The state of the modelled machine, packed: one node of the search.
 //!
-//! Everything that changes while a scenario runs lives here and nothing
-//! else does; the port, the scripts and the layout are fixed for a check
-//! and live in the `Machine`. States are hashed and compared whole, so
-//! they hold small integers and nothing derived.
+//! Everything that changes while a scenario runs lives in one fixed-size
+//! byte array, and nothing else does; the port, the scripts and the
+//! layout are fixed for a check and live in the `Machine`. A state holds
+//! no pointer and allocates nothing: copying one is a memcpy, and the
+//! checker hashes and stores its first [`Shape::len`] bytes as they are.
+//! Each field is a byte at an offset the [`Shape`] of the check computes
+//! once; the accessors below name them in kernel terms. Unused entries
+//! are always zero (or [`NONE`]), so equal machines have equal bytes.
 
-use super::hardware::Hardware;
-use crate::{Page, PteVal, Vaddr};
+use super::layout::{Layout, Loc};
+use super::scenario::Case;
+use crate::{DcacheKind, HardwareFacts, Page, Pfn, PteVal};
 
-/// The whole machine.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Bytes a state may take; a case that needs more is rejected as too large.
+pub(super) const STATE_BYTES: usize = 256;
+/// Most CPUs, tasks, pages and nested mappings per script a case may have.
+pub(super) const MAX_CPUS: usize = 4;
+pub(super) const MAX_TASKS: usize = 4;
+pub(super) const MAX_PAGES: usize = 8;
+pub(super) const MAX_HELD: usize = 20;
+
+/// "Nothing here": an idle CPU, an absent context, no slot.
+pub(super) const NONE: u8 = 0xFF;
+
+/// The whole machine, packed.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct State {
-    pub cpus: Vec<Cpu>,
-    pub tasks: Vec<Task>,
-    pub hw: Hardware,
-    /// Each page's current version: the data a read must see.
-    pub data: Vec<u8>,
-    /// Interrupts still to be delivered.
-    pub irqs_left: u8,
+    bytes: [u8; STATE_BYTES],
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Cpu {
-    /// The task running here (`current`), if the CPU is not idle.
-    pub current: Option<u8>,
-    /// The interrupt handler running here on top of `current`, if any.
-    pub irq: Option<Context>,
-    /// The CPU's own index stack: used only by `Variant::PerCpuIndex`.
-    pub kmap_ctrl: KmapCtrl,
-}
+impl State {
+    pub fn get(&self, at: usize) -> u8 {
+        self.bytes[at]
+    }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Task {
-    /// Where the task is in its script.
-    pub ctx: Context,
-    /// `current->kmap_ctrl`.
-    pub kmap_ctrl: KmapCtrl,
-    /// `current->migration_disabled`.
-    pub migrate_disable: u8,
-    /// The CPU the task runs on or is queued on.
-    pub cpu: u8,
-    pub run: Run,
+    pub fn set(&mut self, at: usize, value: u8) {
+        self.bytes[at] = value;
+    }
+
+    /// The bytes that make the state, for hashing and storing.
+    pub fn bytes(&self, len: usize) -> &[u8] {
+        &self.bytes[..len]
+    }
+
+    /// A state from stored bytes.
+    pub fn from_bytes(stored: &[u8]) -> State {
+        let mut s = State { bytes: [0; STATE_BYTES] };
+        s.bytes[..stored.len()].copy_from_slice(stored);
+        s
+    }
 }
 
 /// Whether a task can run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Run {
     /// Running or runnable.
     Ready,
     /// Asleep in a page fault until woken.
     Blocked,
+    /// Asleep in `wait_for_completion()` of this completion.
+    Waiting(u8),
     /// Returned to user space; its script is done.
     Exited,
 }
 
-/// `struct kmap_ctrl`: the index stack and the PTE saved for each index.
-///
-/// The kernel's `pteval[]` has KM_MAX_IDX entries, all none above `idx`;
-/// only the ones below `idx` are kept, so an empty stack allocates nothing.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub(super) struct KmapCtrl {
-    pub idx: u8,
-    pteval: Vec<PteVal>,
-}
-
-/// One thread of control running a script: a task or an interrupt handler.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub(super) struct Context {
-    /// The next line of its program.
-    pub pc: u8,
-    /// `preempt_disable()` depth of the call in progress.
-    pub preempt: u8,
-    /// The fixmap slot the kmap_local or kunmap_local in progress works on.
-    pub slot: Option<Vaddr>,
-    /// The mappings the script holds, innermost last: address and page.
-    pub held: Vec<(Vaddr, Page)>,
-    /// For an interrupt: `kmap_ctrl.idx` when it arrived, to check on return.
-    pub entry_idx: u8,
-}
-
-impl KmapCtrl {
-    /// `kmap_local_idx_push()` without its BUG_ON: the new `idx`.
-    pub fn push(&mut self, incr: u8) -> u8 {
-        self.idx += incr;
-        self.pteval.resize(usize::from(self.idx), None);
-        self.idx
+impl Run {
+    fn code(self) -> u8 {
+        match self {
+            Run::Ready => 0,
+            Run::Blocked => 1,
+            Run::Exited => 2,
+            Run::Waiting(n) => 3 + n,
+        }
     }
 
-    /// `pteval[kmap_local_idx()] = val`.
-    pub fn set_top(&mut self, val: PteVal) {
-        self.pteval[usize::from(self.idx) - 1] = val;
+    fn from_code(code: u8) -> Run {
+        match code {
+            0 => Run::Ready,
+            1 => Run::Blocked,
+            2 => Run::Exited,
+            n => Run::Waiting(n - 3),
+        }
+    }
+}
+
+/// A thread of control running a program: a task, an interrupt handler,
+/// or a CPU's restore of the incoming task's mappings. Fields, relative
+/// to its offset: the next step (`NONE` when absent), the slot of the
+/// call in progress, an extra byte (an interrupt's entry `idx`, the
+/// restore's stack index), and the mappings it holds, innermost last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Ctx {
+    at: usize,
+    /// How many mappings it can hold.
+    cap: usize,
+}
+
+impl Ctx {
+    const PC: usize = 0;
+    const SLOT: usize = 1;
+    const AUX: usize = 2;
+    const HELD: usize = 3;
+
+    fn size(cap: usize) -> usize {
+        Ctx::HELD + 1 + 2 * cap
+    }
+
+    pub fn present(self, s: &State) -> bool {
+        s.get(self.at + Ctx::PC) != NONE
+    }
+
+    pub fn pc(self, s: &State) -> usize {
+        usize::from(s.get(self.at + Ctx::PC))
+    }
+
+    pub fn set_pc(self, s: &mut State, pc: usize) {
+        s.set(self.at + Ctx::PC, pc as u8);
+    }
+
+    /// Starts the context at its first step, holding nothing.
+    pub fn start(self, s: &mut State, aux: u8) {
+        s.set(self.at + Ctx::PC, 0);
+        s.set(self.at + Ctx::SLOT, NONE);
+        s.set(self.at + Ctx::AUX, aux);
+        s.set(self.at + Ctx::HELD, 0);
+    }
+
+    /// Ends the context: all its bytes back to their empty values.
+    pub fn clear(self, s: &mut State) {
+        for i in 0..Ctx::size(self.cap) {
+            s.set(self.at + i, 0);
+        }
+        s.set(self.at + Ctx::PC, NONE);
+        s.set(self.at + Ctx::SLOT, NONE);
+    }
+
+    pub fn slot(self, s: &State) -> Option<Loc> {
+        some(s.get(self.at + Ctx::SLOT))
+    }
+
+    pub fn set_slot(self, s: &mut State, slot: Option<Loc>) {
+        s.set(self.at + Ctx::SLOT, slot.unwrap_or(NONE));
+    }
+
+    pub fn aux(self, s: &State) -> u8 {
+        s.get(self.at + Ctx::AUX)
+    }
+
+    pub fn held_len(self, s: &State) -> usize {
+        usize::from(s.get(self.at + Ctx::HELD))
+    }
+
+    /// The innermost mapping held: its address and page.
+    pub fn held_top(self, s: &State) -> Option<(Loc, Page)> {
+        let n = self.held_len(s);
+        (n > 0).then(|| self.held_at(s, n - 1))
+    }
+
+    fn held_at(self, s: &State, i: usize) -> (Loc, Page) {
+        let at = self.at + Ctx::HELD + 1 + 2 * i;
+        (s.get(at), Page::from(s.get(at + 1)))
+    }
+
+    pub fn push_held(self, s: &mut State, loc: Loc, page: Page) {
+        let n = self.held_len(s);
+        let at = self.at + Ctx::HELD + 1 + 2 * n;
+        s.set(at, loc);
+        s.set(at + 1, page as u8);
+        s.set(self.at + Ctx::HELD, n as u8 + 1);
+    }
+
+    pub fn pop_held(self, s: &mut State) {
+        let n = self.held_len(s) - 1;
+        let at = self.at + Ctx::HELD + 1 + 2 * n;
+        s.set(at, 0);
+        s.set(at + 1, 0);
+        s.set(self.at + Ctx::HELD, n as u8);
+    }
+}
+
+/// `struct kmap_ctrl`: the index stack and the PTE saved for each index.
+/// The kernel's `pteval[]` has KM_MAX_IDX entries, all none above `idx`;
+/// the ones that can be live are kept, none encoded as 0 and a page as
+/// its frame plus one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Ctrl(usize);
+
+impl Ctrl {
+    pub fn idx(self, s: &State) -> u8 {
+        s.get(self.0)
+    }
+
+    /// `kmap_local_idx_push()` without its BUG_ON: the new `idx`.
+    pub fn push(self, s: &mut State, incr: u8) -> u8 {
+        let idx = self.idx(s) + incr;
+        s.set(self.0, idx);
+        idx
+    }
+
+    /// `pteval[i] = val`.
+    pub fn set_saved(self, s: &mut State, i: u8, val: PteVal) {
+        s.set(self.0 + 1 + usize::from(i), encode_pte(val));
     }
 
     /// `kmap_local_idx_pop()`.
-    pub fn pop(&mut self, incr: u8) {
-        self.idx -= incr;
-        self.pteval.truncate(usize::from(self.idx));
+    pub fn pop(self, s: &mut State, incr: u8) {
+        let idx = self.idx(s) - incr;
+        s.set(self.0, idx);
     }
 
     /// `pteval[i]`.
-    pub fn saved(&self, i: u8) -> PteVal {
-        self.pteval.get(usize::from(i)).copied().flatten()
+    pub fn saved(self, s: &State, i: u8) -> PteVal {
+        decode_pte(s.get(self.0 + 1 + usize::from(i)))
     }
 }
 
-impl State {
-    /// The index stack the generic code on `cpu` works on: the current
-    /// task's, or the CPU's own when the stack is per CPU.
-    pub fn kmap_ctrl(&mut self, cpu: usize, per_cpu: bool) -> &mut KmapCtrl {
-        if per_cpu {
-            return &mut self.cpus[cpu].kmap_ctrl;
+/// Where each field of a check's states lives.
+#[derive(Clone, Debug)]
+pub(super) struct Shape {
+    /// Bytes a state of this check takes.
+    pub len: usize,
+    irqs_left: usize,
+    completions: usize,
+    data: usize,
+    memory: usize,
+    ptes: usize,
+    tlbs: usize,
+    deferred: usize,
+    lines: usize,
+    slots: usize,
+    cpus: usize,
+    cpu_size: usize,
+    tasks: usize,
+    task_size: usize,
+    ctrl_size: usize,
+    /// Mappings one context can hold: the deepest nesting of any script.
+    held: usize,
+}
+
+impl Shape {
+    /// Offsets for a case on hardware with `facts`, or the bytes it would
+    /// need when they exceed [`STATE_BYTES`].
+    pub fn new(case: &Case, facts: &HardwareFacts, layout: &Layout) -> Result<Shape, usize> {
+        let (cpus, slots, pages) = (layout.cpus, layout.slots, layout.pages as usize);
+        let ctrl_size = 1 + layout.ctrl_cap;
+        let held = case.task_depth().max(case.interrupt_depth()).max(1) as usize;
+        let cpu_size = 3 + 2 * Ctx::size(held) + ctrl_size;
+        let task_size = Ctx::size(held) + ctrl_size + 3;
+        let line_bytes = match facts.dcache {
+            DcacheKind::Pipt => 0,
+            DcacheKind::Vivt => 2 * layout.locs(),
+            DcacheKind::ViptAliasing => layout.colours as usize * pages,
+        };
+        let deferred_bytes = if facts.lazy_mmu { cpus * slots } else { 0 };
+        let mut at = 0;
+        let mut region = |size: usize| {
+            at += size;
+            at - size
+        };
+        let irqs_left = region(1);
+        let completions = region(1);
+        let data = region(pages);
+        let memory = region(pages);
+        let ptes = region(slots);
+        let tlbs = region(cpus * slots);
+        let deferred = region(deferred_bytes);
+        let lines = region(line_bytes);
+        let cpus_at = region(cpus * cpu_size);
+        let tasks = region(case.scenario.tasks.len() * task_size);
+        let len = at;
+        if len > STATE_BYTES {
+            return Err(len);
         }
-        let task = self.cpus[cpu].current.expect("generic code runs in a task's context");
-        &mut self.tasks[usize::from(task)].kmap_ctrl
+        Ok(Shape {
+            len,
+            irqs_left,
+            completions,
+            data,
+            memory,
+            ptes,
+            tlbs,
+            deferred,
+            lines,
+            slots,
+            cpus: cpus_at,
+            cpu_size,
+            tasks,
+            task_size,
+            ctrl_size,
+            held,
+        })
+    }
+
+    /// A state with every field empty: no task on any CPU, nothing mapped.
+    pub fn empty(&self, cpus: usize, tasks: usize) -> State {
+        let mut s = State { bytes: [0; STATE_BYTES] };
+        for cpu in 0..cpus {
+            s.set(self.cpu(cpu), NONE);
+            s.set(self.cpu(cpu) + 2, NONE);
+            self.irq(cpu).clear(&mut s);
+            self.restore(cpu).clear(&mut s);
+        }
+        for task in 0..tasks {
+            self.task_ctx(task).clear(&mut s);
+            self.task_ctx(task).start(&mut s, 0);
+        }
+        s
+    }
+
+    fn cpu(&self, cpu: usize) -> usize {
+        self.cpus + cpu * self.cpu_size
+    }
+
+    fn task(&self, task: usize) -> usize {
+        self.tasks + task * self.task_size
+    }
+
+    // Globals.
+
+    pub fn irqs_left(&self, s: &State) -> u8 {
+        s.get(self.irqs_left)
+    }
+
+    pub fn set_irqs_left(&self, s: &mut State, n: u8) {
+        s.set(self.irqs_left, n);
+    }
+
+    pub fn completed(&self, s: &State, n: u8) -> bool {
+        s.get(self.completions) & (1 << n) != 0
+    }
+
+    pub fn complete(&self, s: &mut State, n: u8) {
+        s.set(self.completions, s.get(self.completions) | (1 << n));
+    }
+
+    /// Each page's current version: the data a read must see.
+    pub fn data(&self, s: &State, page: Page) -> u8 {
+        s.get(self.data + page as usize)
+    }
+
+    pub fn set_data(&self, s: &mut State, page: Page, version: u8) {
+        s.set(self.data + page as usize, version);
+    }
+
+    /// The version of each page's data in memory.
+    pub fn memory(&self, s: &State, page: Page) -> u8 {
+        s.get(self.memory + page as usize)
+    }
+
+    pub fn set_memory(&self, s: &mut State, page: Page, version: u8) {
+        s.set(self.memory + page as usize, version);
+    }
+
+    // Hardware, per slot.
+
+    /// The PTE of a fixmap slot as the page table holds it.
+    pub fn pte(&self, s: &State, slot: Loc) -> PteVal {
+        decode_pte(s.get(self.ptes + usize::from(slot)))
+    }
+
+    pub fn set_pte(&self, s: &mut State, slot: Loc, val: PteVal) {
+        s.set(self.ptes + usize::from(slot), encode_pte(val));
+    }
+
+    /// The TLB entry of `cpu` for `slot`: 0 none, 1 a cached cleared PTE,
+    /// else the frame plus two.
+    pub fn tlb(&self, s: &State, cpu: usize, slot: Loc) -> u8 {
+        s.get(self.tlbs + cpu * self.slots + usize::from(slot))
+    }
+
+    pub fn set_tlb(&self, s: &mut State, cpu: usize, slot: Loc, entry: u8) {
+        s.set(self.tlbs + cpu * self.slots + usize::from(slot), entry);
+    }
+
+    /// The PTE write lazy MMU mode deferred on `cpu` for `slot`: 0 none,
+    /// 1 a clear, else the frame plus two.
+    pub fn deferred(&self, s: &State, cpu: usize, slot: Loc) -> u8 {
+        s.get(self.deferred + cpu * self.slots + usize::from(slot))
+    }
+
+    pub fn set_deferred(&self, s: &mut State, cpu: usize, slot: Loc, write: u8) {
+        s.set(self.deferred + cpu * self.slots + usize::from(slot), write);
+    }
+
+    /// Byte `i` of the data cache's lines (layout in `hardware.rs`).
+    pub fn line_byte(&self, s: &State, i: usize) -> u8 {
+        s.get(self.lines + i)
+    }
+
+    pub fn set_line_byte(&self, s: &mut State, i: usize, value: u8) {
+        s.set(self.lines + i, value);
+    }
+
+    // Per CPU.
+
+    /// The task running on `cpu` (`current`), if the CPU is not idle.
+    pub fn current(&self, s: &State, cpu: usize) -> Option<usize> {
+        some(s.get(self.cpu(cpu))).map(usize::from)
+    }
+
+    pub fn set_current(&self, s: &mut State, cpu: usize, task: Option<usize>) {
+        s.set(self.cpu(cpu), task.map_or(NONE, |t| t as u8));
+    }
+
+    /// How many `local_irq_save()`s on `cpu` are not yet restored.
+    pub fn irqs_off(&self, s: &State, cpu: usize) -> u8 {
+        s.get(self.cpu(cpu) + 1)
+    }
+
+    pub fn set_irqs_off(&self, s: &mut State, cpu: usize, n: u8) {
+        s.set(self.cpu(cpu) + 1, n);
+    }
+
+    /// The slot `cpu`'s TLB VPN register holds, if a hook loaded one.
+    pub fn vpn(&self, s: &State, cpu: usize) -> Option<Loc> {
+        some(s.get(self.cpu(cpu) + 2))
+    }
+
+    pub fn set_vpn(&self, s: &mut State, cpu: usize, slot: Loc) {
+        s.set(self.cpu(cpu) + 2, slot);
+    }
+
+    /// The interrupt handler running on `cpu`, if present.
+    pub fn irq(&self, cpu: usize) -> Ctx {
+        Ctx { at: self.cpu(cpu) + 3, cap: self.held }
+    }
+
+    /// `cpu`'s restore of the incoming task's mappings, if in progress.
+    pub fn restore(&self, cpu: usize) -> Ctx {
+        Ctx { at: self.cpu(cpu) + 3 + Ctx::size(self.held), cap: self.held }
+    }
+
+    /// The CPU's own index stack (used only with a per-CPU stack).
+    pub fn cpu_ctrl(&self, cpu: usize) -> Ctrl {
+        Ctrl(self.cpu(cpu) + 3 + 2 * Ctx::size(self.held))
+    }
+
+    // Per task.
+
+    pub fn task_ctx(&self, task: usize) -> Ctx {
+        Ctx { at: self.task(task), cap: self.held }
+    }
+
+    /// `task->kmap_ctrl`.
+    pub fn task_ctrl(&self, task: usize) -> Ctrl {
+        Ctrl(self.task(task) + Ctx::size(self.held))
+    }
+
+    fn task_field(&self, task: usize, i: usize) -> usize {
+        self.task(task) + Ctx::size(self.held) + self.ctrl_size + i
+    }
+
+    /// `task->migration_disabled`.
+    pub fn migrate_disable(&self, s: &State, task: usize) -> u8 {
+        s.get(self.task_field(task, 0))
+    }
+
+    pub fn set_migrate_disable(&self, s: &mut State, task: usize, n: u8) {
+        s.set(self.task_field(task, 0), n);
+    }
+
+    /// The CPU the task runs on or is queued on.
+    pub fn task_cpu(&self, s: &State, task: usize) -> usize {
+        usize::from(s.get(self.task_field(task, 1)))
+    }
+
+    pub fn set_task_cpu(&self, s: &mut State, task: usize, cpu: usize) {
+        s.set(self.task_field(task, 1), cpu as u8);
+    }
+
+    pub fn run(&self, s: &State, task: usize) -> Run {
+        Run::from_code(s.get(self.task_field(task, 2)))
+    }
+
+    pub fn set_run(&self, s: &mut State, task: usize, run: Run) {
+        s.set(self.task_field(task, 2), run.code());
     }
 
     /// Whether `task` is `current` on some CPU.
-    pub fn is_running(&self, task: usize) -> bool {
-        self.cpus.iter().any(|c| c.current.map(usize::from) == Some(task))
+    pub fn is_running(&self, s: &State, cpus: usize, task: usize) -> bool {
+        (0..cpus).any(|c| self.current(s, c) == Some(task))
     }
+}
+
+fn some(byte: u8) -> Option<u8> {
+    (byte != NONE).then_some(byte)
+}
+
+pub(super) fn encode_pte(val: PteVal) -> u8 {
+    val.map_or(0, |pfn| pfn as u8 + 1)
+}
+
+pub(super) fn decode_pte(byte: u8) -> PteVal {
+    (byte != 0).then(|| Pfn::from(byte - 1))
 }

@@ -5,41 +5,10 @@
 
 use std::fmt;
 
-use super::hardware::TlbEntry;
-use super::layout::Layout;
+use super::hardware::{CacheLineView, TlbEntry};
+use super::layout::Addr;
 use super::property::Violation;
-use crate::{Effect, Hook, Page, Pfn, Vaddr};
-
-/// An address as the kernel would name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Addr {
-    /// Fixmap slot `FIX_KMAP_BEGIN + n`.
-    Slot(u32),
-    /// The permanent kmap() address of a page.
-    Pkmap(Page),
-}
-
-/// What a data cache line is indexed by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CacheIndex {
-    /// A virtually tagged line belongs to an address.
-    Addr(Addr),
-    /// A physically tagged line of an aliasing cache sits at a colour.
-    Colour(u32),
-}
-
-/// A data cache line as a trace shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CacheLineView {
-    /// Where the line sits.
-    pub index: CacheIndex,
-    /// The page whose data it holds.
-    pub page: Page,
-    /// How many writes of the page the line's data includes.
-    pub version: u8,
-    /// Whether memory lacks what the line holds.
-    pub dirty: bool,
-}
+use crate::{Effect, Hook, Pfn};
 
 /// One call of an arch hook.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,8 +21,40 @@ pub struct HookCall {
     pub defined: bool,
     /// The effects it performed, after their conditions.
     pub effects: Vec<Effect>,
+    /// For a hook of several steps: which one this is, from 1, and of how many.
+    pub step: Option<(u8, u8)>,
     /// What it returned, for the hooks that return something.
     pub result: Option<String>,
+}
+
+/// Something the model saw happen that breaks no property but answers a
+/// question about a port, with the shortest trace to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Remark {
+    /// An interrupt between the steps of a hook loaded the CPU's TLB VPN
+    /// register with its own slot, so the hook's TLB write landed there
+    /// (nds32's `post_map`, the golden header's FIXME).
+    RedirectedTlbWrite,
+}
+
+impl Remark {
+    /// The remark as one sentence.
+    pub fn statement(self) -> &'static str {
+        match self {
+            Remark::RedirectedTlbWrite => {
+                "an interrupt between the steps of a hook moves the TLB VPN register, and the hook's TLB write lands on another slot"
+            }
+        }
+    }
+}
+
+/// A remark, and a shortest trace to where it happens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Witness {
+    /// What happens.
+    pub remark: Remark,
+    /// From the initial state to the step where it happens.
+    pub trace: Trace,
 }
 
 /// One thing a step did.
@@ -115,55 +116,22 @@ impl Trace {
     }
 }
 
-impl Addr {
-    pub(super) fn new(layout: &Layout, vaddr: Vaddr) -> Addr {
-        if layout.is_fixmap(vaddr) {
-            Addr::Slot(vaddr)
-        } else {
-            Addr::Pkmap(vaddr - layout.fix_slots())
-        }
-    }
-}
-
-impl fmt::Display for Addr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Addr::Slot(n) => write!(f, "slot {n}"),
-            Addr::Pkmap(page) => write!(f, "pkmap(P{page})"),
-        }
-    }
-}
-
-impl fmt::Display for CacheIndex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CacheIndex::Addr(a) => a.fmt(f),
-            CacheIndex::Colour(c) => write!(f, "colour {c}"),
-        }
-    }
-}
-
-impl fmt::Display for CacheLineView {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.dirty { "dirty" } else { "clean" };
-        write!(f, "[{}] P{} v{} {state}", self.index, self.page, self.version)
-    }
-}
-
 impl fmt::Display for HookCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}({})", self.hook.c_name(), self.args)?;
+        if let Some((step, steps)) = self.step {
+            write!(f, " [step {step}/{steps}]")?;
+        }
         if let Some(result) = &self.result {
             write!(f, " = {result}")?;
         }
-        if !self.defined {
-            return f.write_str(": generic default");
-        }
-        if self.effects.is_empty() {
-            return f.write_str(": no effect on this hardware");
-        }
         let effects: Vec<&str> = self.effects.iter().map(|e| e.name()).collect();
-        write!(f, ": {}", effects.join(", "))
+        match (self.defined, effects.is_empty()) {
+            (false, true) => f.write_str(": generic default"),
+            (false, false) => write!(f, ": generic default: {}", effects.join(", ")),
+            (true, true) => f.write_str(": no effect on this hardware"),
+            (true, false) => write!(f, ": {}", effects.join(", ")),
+        }
     }
 }
 
