@@ -29,10 +29,20 @@ pub struct Descriptor {
     /// The hooks the arch defines, by hook of the contract.
     #[serde(default, deserialize_with = "hooks_by_name")]
     pub hooks: BTreeMap<Hook, HookSpec>,
-    /// What the C functions the hooks call do, in the model's vocabulary:
-    /// how `archport verify --tree` reads a tree's hooks back.
+    /// What the primitives the hooks call do, in the model's vocabulary
+    /// (TLB and cache instructions, below which the C reader does not go):
+    /// how `archport verify` reads hooks back from C.
     #[serde(default)]
-    pub c_effects: BTreeMap<String, Vec<EffectName>>,
+    pub c_effects: BTreeMap<String, CEffect>,
+    /// Values the hooks compute with that the arch's files do not define
+    /// in a form the reader follows (a page's cache colour).
+    #[serde(default)]
+    pub c_values: BTreeMap<String, CValue>,
+    /// What the configuration the verdict is for says about preprocessor
+    /// symbols and conditions the hooks depend on (`CONFIG_SMP = false`),
+    /// each with its reason in `[reasons]`.
+    #[serde(default)]
+    pub config: BTreeMap<String, bool>,
     #[serde(rename = "file")]
     pub files: Vec<FileSpec>,
     /// How `archport compile` builds the arch's ports.
@@ -110,6 +120,110 @@ impl HookSpec {
             HookBody::C(c) => Some(c),
             HookBody::Function { prototype, .. } => Some(prototype),
             HookBody::Template(_) => None,
+        }
+    }
+}
+
+/// A `[c_effects]` entry: what a primitive does, and which of its
+/// arguments say where. Written `name = ["effect", ...]` for a primitive
+/// that takes no address (`flush_tlb_all`), or `name = { effects = [...],
+/// addr = N }` (argument N is the address), `range = [S, E]` (start and
+/// end addresses), `area = [A, N]` (address and size), `pte = N` (the PTE
+/// value it loads), `ptep = P, pte = N` (the PTE it writes, and the value).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawCEffect")]
+pub struct CEffect {
+    pub effects: Vec<Effect>,
+    pub args: ArgSpec,
+}
+
+/// Where a primitive's arguments say it acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgSpec {
+    None,
+    Addr(usize),
+    Range(usize, usize),
+    Area(usize, usize),
+    Pte(usize),
+    /// A PTE pointer and the value written through it.
+    PtepPte(usize, usize),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawCEffect {
+    Plain(Vec<EffectName>),
+    Table {
+        effects: Vec<EffectName>,
+        addr: Option<usize>,
+        range: Option<[usize; 2]>,
+        area: Option<[usize; 2]>,
+        pte: Option<usize>,
+        ptep: Option<usize>,
+    },
+}
+
+impl TryFrom<RawCEffect> for CEffect {
+    type Error = String;
+
+    fn try_from(raw: RawCEffect) -> Result<CEffect, String> {
+        let (effects, args) = match raw {
+            RawCEffect::Plain(e) => (e, ArgSpec::None),
+            RawCEffect::Table { effects, addr, range, area, pte, ptep } => {
+                let args = match (addr, range, area, pte, ptep) {
+                    (Some(a), None, None, None, None) => ArgSpec::Addr(a),
+                    (None, Some([s, e]), None, None, None) => ArgSpec::Range(s, e),
+                    (None, None, Some([a, n]), None, None) => ArgSpec::Area(a, n),
+                    (None, None, None, Some(p), None) => ArgSpec::Pte(p),
+                    (None, None, None, Some(v), Some(p)) => ArgSpec::PtepPte(p, v),
+                    (None, None, None, None, None) => ArgSpec::None,
+                    _ => return Err("give one of `addr`, `range`, `area`, `pte`, or `ptep` with `pte`".into()),
+                };
+                (effects, args)
+            }
+        };
+        let effects: Vec<Effect> = effects.into_iter().map(|e| e.0).collect();
+        let needs = |e: &Effect| match e {
+            Effect::TlbFlushPage | Effect::CacheFlushPage | Effect::TlbVpnSet => {
+                matches!(args, ArgSpec::Addr(_) | ArgSpec::Range(..) | ArgSpec::Area(..))
+            }
+            Effect::TlbWrite | Effect::TlbWriteVpn => matches!(args, ArgSpec::Pte(_)),
+            Effect::PteWrite => matches!(args, ArgSpec::PtepPte(..)),
+            _ => true,
+        };
+        if let Some(e) = effects.iter().find(|e| !needs(e)) {
+            return Err(match e {
+                Effect::PteWrite => "`pte_write` needs `ptep = N, pte = M`: the PTE pointer and the value".to_string(),
+                Effect::TlbWrite | Effect::TlbWriteVpn => {
+                    format!("`{e}` needs `pte = N`: which argument is the PTE value")
+                }
+                _ => format!("`{e}` acts on an address: say which argument with `addr`, `range` or `area`"),
+            });
+        }
+        Ok(CEffect { effects, args })
+    }
+}
+
+/// A `[c_values]` entry: `"colours"` (the number of cache colours), or
+/// `{ colour_of = N }` (the cache colour of the address in argument N).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum CValue {
+    ColourOf {
+        colour_of: usize,
+    },
+    #[serde(with = "colours")]
+    Colours,
+}
+
+mod colours {
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+        use serde::de::Error as _;
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        if s == "colours" {
+            Ok(())
+        } else {
+            Err(D::Error::custom(format!("unknown value `{s}` (known: \"colours\", {{ colour_of = N }})")))
         }
     }
 }
@@ -198,9 +312,21 @@ impl ArchSpec {
         self.descriptor.hooks.iter().map(|(h, s)| (*h, s))
     }
 
-    /// What each C function the hooks call does, as the model's effects.
-    pub fn c_effects(&self) -> BTreeMap<String, Vec<Effect>> {
-        self.descriptor.c_effects.iter().map(|(f, e)| (f.clone(), e.iter().map(|n| n.0).collect())).collect()
+    /// The configuration the verdict is for: the descriptor's `[config]`
+    /// and CONFIG_DEBUG_HIGHMEM as asked (its debug-only code split off).
+    pub fn config(&self, debug_highmem: bool) -> crate::verify::cpp::Config {
+        let mut config = crate::verify::cpp::Config::default();
+        for (key, &value) in &self.descriptor.config {
+            if crate::verify::cpp::is_ident(key) && !key.contains(' ') {
+                config.symbols.insert(key.clone(), value);
+            } else {
+                config.conditions.insert(key.clone(), value);
+            }
+        }
+        for symbol in ["CONFIG_DEBUG_HIGHMEM", "CONFIG_DEBUG_KMAP_LOCAL"] {
+            config.symbols.insert(symbol.to_string(), debug_highmem);
+        }
+        config
     }
 }
 
@@ -227,6 +353,11 @@ fn validate(d: &Descriptor, arch: Arch, path: &Path) -> Result<()> {
     for field in facts.as_object().into_iter().flat_map(|o| o.keys()) {
         if d.reasons.get(field).is_none_or(|r| r.trim().is_empty()) {
             bail!("{}: fact `{field}` has no reason in [reasons]", path.display());
+        }
+    }
+    for key in d.config.keys() {
+        if d.reasons.get(key).is_none_or(|r| r.trim().is_empty()) {
+            bail!("{}: [config] `{key}` has no reason in [reasons]", path.display());
         }
     }
     let mut seen = std::collections::BTreeSet::new();

@@ -23,13 +23,13 @@ use std::ops::Range;
 use std::path::Path;
 
 use anyhow::Result;
-use archport_generic::model::Variant;
+use archport_generic::model::Bounds;
 
 use crate::edit::lex::c_tokens;
 use crate::fidelity::{FileStatus, Language};
 use crate::pipeline::Ported;
 use crate::review::ArchReview;
-use crate::verify;
+use crate::verify::{self, contract, TreePort};
 
 /// Fills in the justification of every file of `review` that differs
 /// and that a mechanical check shows to be the golden port's fault.
@@ -75,15 +75,18 @@ fn by_hooks(p: &Ported, golden: &Path, generated: &[u8], gold: &[u8]) -> Result<
     if !equivalent_outside(generated, &defs(generated), gold, &defs(gold)) {
         return Ok(None);
     }
-    let Ok(golden_port) = verify::tree_port(&p.spec, golden)? else { return Ok(None) };
-    let theirs = verify::check(p.spec.arch, &golden_port, Variant::Merged)?;
-    let ours = verify::check(p.spec.arch, &p.model, Variant::Merged)?;
-    if theirs.is_proved() || !ours.is_proved() {
+    let golden_contract = contract::read(golden)?;
+    let contract = &golden_contract.contract;
+    let TreePort::Read(golden_port) = verify::tree_port(&p.spec, golden, contract)? else { return Ok(None) };
+    let bounds = Bounds::standard();
+    let theirs = verify::check(p.spec.arch, &golden_port, contract, &bounds)?;
+    let ours = verify::check(p.spec.arch, &p.model, contract, &bounds)?;
+    let Some(property) = theirs.property() else { return Ok(None) };
+    if !ours.is_proved() {
         return Ok(None);
     }
     Ok(Some(format!(
-        "the golden hooks fail the model: counterexample to \"{}\" (`archport verify --arch {} --tree {}` prints the trace); the generated hooks are proved ({} states), and the rest of the header is equivalent",
-        theirs.property.as_deref().unwrap_or("?"),
+        "the golden hooks fail the model: counterexample to \"{property}\" (`archport verify --arch {} --tree {}` prints the trace); the generated hooks are proved ({} states), and the rest of the header is equivalent",
         p.spec.arch,
         golden.display(),
         ours.states
@@ -106,8 +109,10 @@ fn by_call_sites(p: &Ported, generated: &[u8], golden: &[u8]) -> Result<Option<S
             continue;
         }
         let arch = p.spec.arch;
-        let refuted = verify::call_sites::refute(&p.model, &theirs).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
-        let holds = verify::call_sites::refute(&p.model, mine).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?.is_none();
+        let refuted =
+            verify::call_sites::refute(&p.model.normal, &theirs).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
+        let holds =
+            verify::call_sites::refute(&p.model.normal, mine).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?.is_none();
         if let (Some((property, _)), true) = (refuted, holds) {
             let script = theirs.iter().map(|op| op.to_string()).collect::<Vec<_>>().join(", ");
             return Ok(Some(format!(

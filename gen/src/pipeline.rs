@@ -13,16 +13,15 @@ use crate::port::{self, Port};
 use crate::progress::Progress;
 use crate::render::Templates;
 use crate::review::{self, ArchReview};
-use crate::verify;
-use archport_generic::model::PortSpec;
+use crate::verify::{self, CPort};
 
 /// One arch ported, with what it was ported from.
 pub struct Ported {
     pub spec: ArchSpec,
     pub port: Port,
     /// The generated hooks as the model sees them, read back from the
-    /// generated header (and equal to what the descriptor declares).
-    pub model: PortSpec,
+    /// generated C (and equal to what the descriptor declares).
+    pub model: CPort,
     /// Lines of arch-specific text (hook C text and arch templates),
     /// whitespace-folded, for attributing the generated lines.
     pub arch_text: Vec<String>,
@@ -34,7 +33,7 @@ pub fn port_arch(arch: Arch, tree: &Path, templates: &Path) -> Result<Ported> {
     let tpl = Templates::load(templates, &spec)?;
     let inputs = port::read_inputs(tree, &spec)?;
     let port = port::port(&spec, &tpl, &inputs)?;
-    let model = verify::generated_port(&spec, &port)?;
+    let model = verify::generated_port(&spec, tree, &port)?;
     let arch_text = tpl.arch_text(&spec).into_iter().map(crate::data_file::fold_ws).collect();
     Ok(Ported { spec, port, model, arch_text })
 }

@@ -1,45 +1,61 @@
 //! `archport verify`: check ports with the executable model.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use archport_generic::model::Variant;
+use archport_generic::model::{Bounds, Contract, Variant};
 use clap::Args;
 use serde::Serialize;
 
-use super::{emit, print_json, ArchArgs, DataArgs, Format, GlobalArgs};
+use super::{emit, exit_status, print_json, shown_path, ArchArgs, DataArgs, Format, GlobalArgs};
 use crate::arch::Arch;
-use crate::descriptor;
+use crate::descriptor::{self, ArchSpec};
+use crate::kernel::Kernel;
+use crate::per_arch::{self, Failure};
 use crate::pipeline;
-use crate::progress::Progress;
-use crate::verify::{self, ArchVerdict};
+use crate::verify::{self, contract, ArchVerdict, Outcome, TreePort};
 
-#[derive(Serialize)]
-struct VariantReport {
-    variant: &'static str,
-    description: String,
-    arches: Vec<ArchVerdict>,
-}
-
-pub const AFTER_HELP: &str = "Examples:\n  archport verify                       # the generated ports, from the descriptors\n  \
+pub const AFTER_HELP: &str = "Examples:\n  archport verify                       # the generated ports\n  \
 archport verify --tree ~/linux-rt       # the hooks a tree defines (golden ports, or yours)\n  \
+archport verify --kernel 6.1            # Debian's linux-source-6.1, against its own generic code\n  \
+archport verify --deep                  # 3 CPUs, 2 interrupts, nesting 2 in task and interrupt\n  \
 archport verify --arch arm --variant    # what breaks without migrate_disable, without the\n                                        \
 # context-switch save/restore, with per-CPU indexes\n\n\
-Explores every interleaving of the scenarios within the printed bounds; prints the states explored, \
-or the shortest counterexample step by step. Exit 1 when any arch is not proved.";
+Hooks are read from the C as the compiler runs them (preprocessor, control flow, arguments, helper \
+functions); what cannot be decided is reported unmodelled with file:line. The generic code is the \
+tree's own mm/highmem.c. Every interleaving of the cases the arch's hardware facts call for is \
+explored within the printed bounds. Exit 1 when a present, ported arch is not proved.";
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
     #[command(flatten)]
     pub arches: ArchArgs,
-    /// Check the hooks this tree defines instead of the generated ports.
-    #[arg(long = "tree", value_name = "DIR")]
+    /// Check the hooks this tree defines, against its own generic code, instead of the generated ports.
+    #[arg(long = "tree", value_name = "DIR", conflicts_with = "kernel")]
     pub hook_tree: Option<PathBuf>,
+    /// Check the hooks of a fetched kernel tree (5.10: the golden tree; 6.1: bookworm's tree).
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub kernel: Option<Kernel>,
     /// Also run the model with the generic code changed (the design question).
     #[arg(long)]
     pub variant: bool,
+    /// CPUs in each case [default: 2; 3 with --deep].
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<u8>,
+    /// Interrupts delivered in each run [default: 1; 2 with --deep].
+    #[arg(long, value_name = "N")]
+    pub interrupts: Option<u8>,
+    /// Tasks [default: 2].
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<u8>,
+    /// Nesting of kmap_local calls in task and in interrupt context [default: 1; 2 with --deep].
+    #[arg(long, value_name = "N")]
+    pub depth: Option<u8>,
+    /// The deep profile: 3 CPUs, 2 interrupts, nesting 2 in task and interrupt context.
+    #[arg(long)]
+    pub deep: bool,
     /// An arch-templates folder with your own descriptors.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -48,125 +64,236 @@ pub struct VerifyArgs {
     pub cache: Option<PathBuf>,
 }
 
+impl VerifyArgs {
+    fn bounds(&self) -> Bounds {
+        let base = if self.deep { Bounds::deep() } else { Bounds::standard() };
+        Bounds {
+            cpus: self.cpus.unwrap_or(base.cpus),
+            interrupts: self.interrupts.unwrap_or(base.interrupts),
+            tasks: self.tasks.unwrap_or(base.tasks),
+            depth: self.depth.unwrap_or(base.depth),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct VariantReport {
+    variant: &'static str,
+    description: String,
+    arches: Vec<ArchVerdict>,
+}
+
+/// Whose hooks are checked.
+enum Subject {
+    Generated { pre_port: PathBuf },
+    Tree(PathBuf),
+}
+
 pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let progress = global.progress();
-    let arches = &args.arches.selected()[..];
-    let (tree, variants) = (args.hook_tree.clone(), args.variant);
     let data = DataArgs { templates: args.templates.clone(), cache: args.cache.clone(), ..DataArgs::default() };
     let templates = data.templates();
-    if let Some(t) = &tree {
-        crate::kernel::check_kernel_tree(t)?;
-    }
-    // The generated ports are read back from the files the port writes:
-    // that needs the pre-port tree.
-    let pre_port = if tree.is_none() || variants { Some(data.kernel(progress)?.pre_port) } else { None };
-    let generated = |arch: Arch| -> Result<archport_generic::model::PortSpec> {
-        let tree = pre_port.as_deref().expect("fetched above when generated ports are checked");
-        Ok(pipeline::port_arch(arch, tree, &templates)?.model)
+    let subject = match (&args.hook_tree, args.kernel) {
+        (Some(t), _) => {
+            crate::kernel::check_kernel_tree(t)?;
+            Subject::Tree(t.clone())
+        }
+        (None, Some(k)) => {
+            let fetched = DataArgs { kernel_version: k, ..data.clone() }.fetched(progress)?;
+            Subject::Tree(fetched.ported_tree().to_path_buf())
+        }
+        (None, None) => Subject::Generated { pre_port: data.kernel(progress)?.pre_port },
     };
-    let mut results = Vec::new();
-    for &arch in arches {
-        let step = progress.step(format!("checking {arch} with the model"));
-        let port = match &tree {
-            None => Ok(generated(arch)?),
-            Some(t) => verify::tree_port(&descriptor::load(&templates, arch)?, t)?,
-        };
-        results.push(match port {
-            Ok(port) => verify::check(arch, &port, Variant::Merged)?,
-            Err(what) => verify::unmodelled(arch, what),
-        });
-        drop(step);
+    let bounds = args.bounds();
+    let tree_contract = match &subject {
+        Subject::Tree(t) => Some(contract::read(t)?),
+        Subject::Generated { .. } => None,
+    };
+    let contract = tree_contract.as_ref().map_or_else(Contract::linux_5_10, |c| c.contract.clone());
+    let arches = args.arches.selected();
+    let outcome = per_arch::each(
+        &arches,
+        progress,
+        |a| format!("check {a} with the model"),
+        |arch| {
+            let spec = descriptor::load(&templates, arch)?;
+            match &subject {
+                Subject::Generated { pre_port } => {
+                    let p = pipeline::port_arch(arch, pre_port, &templates)?;
+                    verify::check(arch, &p.model, &contract, &bounds)
+                }
+                Subject::Tree(t) => tree_verdict(&spec, t, tree_contract.as_ref().expect("read above"), &bounds),
+            }
+        },
+    );
+    let mut failed = outcome.failed;
+    // An arch the user named that the tree lacks is bad input.
+    for v in outcome.done.iter().filter(|v| matches!(v.outcome, Outcome::NotInTree)) {
+        if args.arches.arches.contains(&v.arch) {
+            failed.push(Failure { arch: v.arch, error: anyhow::anyhow!("is not in this tree") });
+        }
     }
-    let variant_reports = if variants { run_variants(arches, &generated, progress)? } else { Vec::new() };
+    let results = outcome.done;
+    let variants = if args.variant {
+        let Subject::Generated { pre_port } = &subject else {
+            anyhow::bail!("--variant runs the generated ports against changed generic code; drop --tree/--kernel");
+        };
+        run_variants(&arches, pre_port, &templates, &bounds, progress)?
+    } else {
+        Vec::new()
+    };
+    let tree = match &subject {
+        Subject::Tree(t) => Some(t.as_path()),
+        Subject::Generated { .. } => None,
+    };
     match global.format {
         Format::Json => {
-            let mut json = serde_json::json!({ "arches": results });
-            if variants {
-                json["variants"] = serde_json::to_value(&variant_reports)?;
+            let mut json = serde_json::json!({
+                "tree": tree.map(shown_path),
+                "contract": contract.to_string(),
+                "contract_unknown_hooks": tree_contract.as_ref().map(|c| c.unknown_hooks.clone()).unwrap_or_default(),
+                "arches": results,
+            });
+            if args.variant {
+                json["variants"] = serde_json::to_value(&variants)?;
             }
             print_json(&json)?
         }
-        Format::Text => emit(&text(&results, &variant_reports, tree.is_some(), global.quiet))?,
+        Format::Text => emit(&text(&results, &variants, tree, &contract, tree_contract.as_ref(), global.quiet))?,
     }
     // Variants are expected to break: they answer the design question
-    // and do not decide the exit status.
-    Ok(if results.iter().all(ArchVerdict::is_proved) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    // and do not decide the exit status; neither do arches a tree does
+    // not have or has not ported.
+    let ok =
+        results.iter().all(|v| matches!(v.outcome, Outcome::Proved | Outcome::NotInTree | Outcome::NotPorted { .. }));
+    Ok(exit_status(&failed, ok))
+}
+
+/// The verdict on what a tree holds for one arch.
+fn tree_verdict(spec: &ArchSpec, tree: &Path, c: &contract::TreeContract, bounds: &Bounds) -> Result<ArchVerdict> {
+    let arch = spec.arch;
+    if !c.unknown_hooks.is_empty() {
+        let what = c
+            .unknown_hooks
+            .iter()
+            .map(|h| format!("{h}: the generic code calls a hook the model has no meaning for"))
+            .collect();
+        return Ok(ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new()));
+    }
+    Ok(match verify::tree_port(spec, tree, &c.contract)? {
+        TreePort::Read(port) => verify::check(arch, &port, &c.contract, bounds)?,
+        TreePort::Unmodelled(what) => ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new()),
+        TreePort::NotPorted(why) => ArchVerdict::without_check(arch, Outcome::NotPorted { why }, Vec::new()),
+        TreePort::NotInTree => ArchVerdict::without_check(arch, Outcome::NotInTree, Vec::new()),
+    })
 }
 
 /// The generic code changed three ways, each run with every selected
 /// arch's generated port: what breaks without each design decision.
 fn run_variants(
     arches: &[Arch],
-    generated: &dyn Fn(Arch) -> Result<archport_generic::model::PortSpec>,
-    progress: Progress,
+    pre_port: &Path,
+    templates: &Path,
+    bounds: &Bounds,
+    progress: crate::progress::Progress,
 ) -> Result<Vec<VariantReport>> {
     let mut out = Vec::new();
     for variant in Variant::ALL.into_iter().filter(|v| *v != Variant::Merged) {
-        let mut verdicts = Vec::new();
-        for &arch in arches {
-            let step = progress.step(format!("variant {variant}: {arch}"));
-            verdicts.push(verify::check(arch, &generated(arch)?, variant)?);
-            drop(step);
-        }
+        let contract = variant.contract();
+        let verdicts = per_arch::each(
+            arches,
+            progress,
+            |a| format!("variant {variant}: {a}"),
+            |arch| verify::check(arch, &pipeline::port_arch(arch, pre_port, templates)?.model, &contract, bounds),
+        )
+        .all("the variants are not checked")?;
         out.push(VariantReport { variant: variant.name(), description: variant.to_string(), arches: verdicts });
     }
     Ok(out)
 }
 
-fn text(results: &[ArchVerdict], variants: &[VariantReport], from_tree: bool, quiet: bool) -> String {
+fn text(
+    results: &[ArchVerdict],
+    variants: &[VariantReport],
+    tree: Option<&Path>,
+    contract: &Contract,
+    tree_contract: Option<&contract::TreeContract>,
+    quiet: bool,
+) -> String {
     let mut out = String::new();
-    let what = if from_tree { "hooks in the tree" } else { "generated ports" };
-    let _ = writeln!(out, "model check of the {what}");
-    let _ = writeln!(out, "{:<11} {:<15} {:>8}", "arch", "status", "states");
-    for r in results {
-        let _ = writeln!(out, "{:<11} {:<15} {:>8}", r.arch.name(), r.status.to_string(), r.states);
-    }
-    // Each distinct set of bounds once, with the arches checked within it.
-    let mut scenarios: Vec<(&str, Vec<&str>)> = Vec::new();
-    for r in results {
-        for scenario in r.bounds.split(" | ").filter(|b| !b.is_empty()) {
-            match scenarios.iter_mut().find(|(b, _)| *b == scenario) {
-                Some((_, arches)) => arches.push(r.arch.name()),
-                None => scenarios.push((scenario, vec![r.arch.name()])),
-            }
+    match tree {
+        Some(t) => {
+            let _ = writeln!(out, "model check of the hooks in {} against its own generic code", t.display());
+        }
+        None => {
+            let _ = writeln!(out, "model check of the generated ports (read back from their C)");
         }
     }
-    for (scenario, arches) in scenarios.iter().filter(|_| !quiet) {
-        let _ = writeln!(out, "\nwithin bounds ({}):\n  {scenario}", arches.join(", "));
+    let _ = writeln!(out, "{:<11} {:<17} {:>9}", "arch", "status", "states");
+    for r in results {
+        let _ = writeln!(out, "{:<11} {:<17} {:>9}", r.arch.name(), r.status().name(), r.states);
     }
-    for r in results.iter().filter(|r| !r.witnesses.is_empty()) {
-        for w in &r.witnesses {
-            let (statement, trace) = w.split_once('\n').unwrap_or((w, ""));
-            println!("\n{}: proved, and seen without harm: {statement}", r.arch);
-            if !quiet {
-                print!("{trace}");
-            }
+    if !quiet {
+        if let Some(c) = tree_contract.filter(|c| c.contract != Contract::linux_5_10()) {
+            let _ = writeln!(out, "\nthe tree's generic code differs from the 5.10 code archport generates for:");
+            let _ = writeln!(out, "{}\n{}", c.contract, Contract::linux_5_10());
         }
-    }
-    for r in results.iter().filter(|r| !r.is_proved()) {
-        let _ = writeln!(out);
-        match r.status {
-            verify::Status::Unmodelled => {
-                let _ = writeln!(out, "{}: unmodelled C in hooks: {}", r.arch, r.unmodelled.join("; "));
-            }
-            _ => {
-                let _ = writeln!(out, "{}: counterexample to \"{}\"", r.arch, r.property.as_deref().unwrap_or("?"));
-                if !quiet {
-                    out.push_str(r.trace.as_deref().unwrap_or(""));
+        let _ = writeln!(out, "\nthe generic code checked against:\n{contract}\n");
+        // Each distinct case once, with the arches checked in it.
+        let mut cases: Vec<(&str, Vec<&str>)> = Vec::new();
+        for r in results {
+            for case in &r.cases {
+                match cases.iter_mut().find(|(c, _)| c == case) {
+                    Some((_, arches)) => arches.push(r.arch.name()),
+                    None => cases.push((case, vec![r.arch.name()])),
                 }
+            }
+        }
+        for (case, arches) in &cases {
+            let _ = writeln!(out, "within bounds ({}):\n  {case}", arches.join(", "));
+        }
+    }
+    for r in results {
+        for n in &r.notes {
+            let _ = writeln!(out, "\n{}: note: {n}", r.arch);
+        }
+        match &r.outcome {
+            Outcome::Proved | Outcome::NotInTree => {}
+            Outcome::NotPorted { why } => {
+                let _ = writeln!(out, "\n{}: not ported ({why})", r.arch);
+            }
+            Outcome::Unmodelled { what } => {
+                let _ = writeln!(out, "\n{}: unmodelled, nothing was checked:", r.arch);
+                for w in what {
+                    let _ = writeln!(out, "  {w}");
+                }
+            }
+            Outcome::Counterexample { property, case, trace } => {
+                let _ = writeln!(out, "\n{}: counterexample to \"{property}\" in: {case}", r.arch);
+                if !quiet {
+                    out.push_str(&trace.to_string());
+                }
+            }
+        }
+        if !quiet {
+            for w in &r.witnesses {
+                let _ = writeln!(out, "\n{}: proved, and the model saw this happen without harm: {w}", r.arch);
             }
         }
     }
     for v in variants {
         let _ = writeln!(out, "\nvariant {}: {}", v.variant, v.description);
         for r in &v.arches {
-            let broke = r.property.as_deref().map(|p| format!("breaks \"{p}\"")).unwrap_or_else(|| "holds".into());
+            let broke = r.property().map(|p| format!("breaks \"{p}\"")).unwrap_or_else(|| "holds".into());
             let _ = writeln!(out, "  {:<11} {broke} ({} states)", r.arch.name(), r.states);
         }
-        if let Some(first) = v.arches.iter().find(|r| r.trace.is_some()) {
+        if let Some((first, trace)) = v.arches.iter().find_map(|r| match &r.outcome {
+            Outcome::Counterexample { trace, .. } => Some((r, trace)),
+            _ => None,
+        }) {
             if !quiet {
                 let _ = writeln!(out, "  shortest trace ({}):", first.arch);
-                for line in first.trace.as_deref().unwrap_or("").lines() {
+                for line in trace.to_string().lines() {
                     let _ = writeln!(out, "    {line}");
                 }
             }

@@ -10,30 +10,49 @@
 //! preprocessor's translation phase 2 does, and a preprocessor line
 //! ends in a `\n` token, since there a line break is syntax.
 
+/// One token and the line of the original text it starts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    /// 1-based, counted in the text as given (continuations included).
+    pub line: u32,
+    /// Whether whitespace or a comment separates it from the token before:
+    /// how `&` `&` is told from `&&`, and `-` `>` from `->`.
+    pub spaced: bool,
+}
+
 /// C tokens with comments removed; preprocessor lines end in a `\n` token.
 pub fn c_tokens(text: &[u8]) -> Vec<String> {
-    let joined = join_continuations(text);
+    tokens(text).into_iter().map(|t| t.text).collect()
+}
+
+/// [`c_tokens`] with the line each token starts on.
+pub fn tokens(text: &[u8]) -> Vec<Token> {
+    let (joined, lines) = join_continuations(text);
     let b = joined.as_slice();
-    let mut out = Vec::new();
+    let mut out: Vec<Token> = Vec::new();
     let mut i = 0;
     let mut in_directive = false;
     let mut line_start = true;
-    let end_directive = |out: &mut Vec<String>, in_directive: &mut bool| {
+    let mut spaced = true;
+    let end_directive = |out: &mut Vec<Token>, in_directive: &mut bool, at: usize| {
         if *in_directive {
-            out.push("\n".to_string());
+            out.push(Token { text: "\n".to_string(), line: lines.line_of(at), spaced: true });
             *in_directive = false;
         }
     };
     while i < b.len() {
         let c = b[i];
         if c == b'\n' {
-            end_directive(&mut out, &mut in_directive);
+            end_directive(&mut out, &mut in_directive, i);
             line_start = true;
+            spaced = true;
             i += 1;
             continue;
         }
         // C's whitespace, vertical tab and form feed included.
         if matches!(c, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r') {
+            spaced = true;
             i += 1;
             continue;
         }
@@ -41,8 +60,9 @@ pub fn c_tokens(text: &[u8]) -> Vec<String> {
             let end = find(b, i + 2, b"*/").map_or(b.len(), |e| e + 2);
             // A comment spanning lines still ends a directive's line.
             if b[i..end].contains(&b'\n') {
-                end_directive(&mut out, &mut in_directive);
+                end_directive(&mut out, &mut in_directive, i);
             }
+            spaced = true;
             i = end;
             continue;
         }
@@ -68,31 +88,53 @@ pub fn c_tokens(text: &[u8]) -> Vec<String> {
         } else {
             i += 1;
         }
-        out.push(String::from_utf8_lossy(&b[start..i]).into_owned());
+        let text = String::from_utf8_lossy(&b[start..i]).into_owned();
+        out.push(Token { text, line: lines.line_of(start), spaced });
+        spaced = false;
     }
-    end_directive(&mut out, &mut in_directive);
+    end_directive(&mut out, &mut in_directive, b.len());
     out
+}
+
+/// Where the lines of the original text start in the joined one.
+struct Lines {
+    /// Position in the joined text of each original line break, the
+    /// continuations' included (they became spaces there).
+    breaks: Vec<usize>,
+}
+
+impl Lines {
+    fn line_of(&self, at: usize) -> u32 {
+        self.breaks.partition_point(|&b| b < at) as u32 + 1
+    }
 }
 
 /// `text` with every backslash-newline (and backslash-CR-LF) replaced by
 /// a space: the line is joined, and the tokens on either side stay apart
-/// as the kernel's aligned continuations expect.
-fn join_continuations(text: &[u8]) -> Vec<u8> {
+/// as the kernel's aligned continuations expect. Also where each original
+/// line break ended up.
+fn join_continuations(text: &[u8]) -> (Vec<u8>, Lines) {
     let mut out = Vec::with_capacity(text.len());
+    let mut breaks = Vec::new();
     let mut i = 0;
     while i < text.len() {
         if text[i] == b'\\' && text[i + 1..].starts_with(b"\n") {
+            breaks.push(out.len());
             out.push(b' ');
             i += 2;
         } else if text[i] == b'\\' && text[i + 1..].starts_with(b"\r\n") {
+            breaks.push(out.len());
             out.push(b' ');
             i += 3;
         } else {
+            if text[i] == b'\n' {
+                breaks.push(out.len());
+            }
             out.push(text[i]);
             i += 1;
         }
     }
-    out
+    (out, Lines { breaks })
 }
 
 /// Identifier bytes: ASCII letters, digits and `_`, and every byte of a
@@ -130,6 +172,26 @@ mod tests {
         // A character constant holding a multibyte character after a backslash.
         assert_eq!(c_tokens("c = '\\é';".as_bytes()), ["c", "=", "'\\é'", ";"]);
         assert_eq!(c_tokens(b"\xff\xfe x"), ["\u{fffd}\u{fffd}", "x"]);
+    }
+
+    #[test]
+    fn tokens_know_their_lines_across_continuations_and_comments() {
+        let t = tokens(b"a\n#define X \\\n  y\n/* c\n c */ z w\n");
+        let at: Vec<(&str, u32, bool)> = t.iter().map(|t| (t.text.as_str(), t.line, t.spaced)).collect();
+        assert_eq!(
+            at,
+            [
+                ("a", 1, true),
+                ("#", 2, true),
+                ("define", 2, false),
+                ("X", 2, true),
+                ("y", 3, true),
+                ("\n", 3, true),
+                ("z", 5, true),
+                ("w", 5, true)
+            ]
+        );
+        assert!(!tokens(b"a&&b")[2].spaced && tokens(b"a& &b")[2].spaced);
     }
 
     proptest! {

@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use anyhow::Result;
-use archport_generic::model::Variant;
+use archport_generic::model::Bounds;
 
 use super::{ArchEntry, HookEntry, ModelEntry};
 use crate::descriptor::{ArchSpec, HookBody};
 use crate::pipeline;
-use crate::verify;
+use crate::verify::{self, contract, ArchVerdict, Outcome, TreePort};
 
 /// Everything the report shows about one ported arch; `patch` is its
 /// diff (which `run` replaces with the series' mail).
@@ -22,28 +22,38 @@ pub fn arch_entry(p: &pipeline::Ported, tree: &Path, golden: &Path) -> Result<Ar
     })
 }
 
-/// The model's verdicts on the generated port and on the golden hooks.
+/// The model's verdicts on the generated port and on the golden hooks
+/// (each against the golden tree's generic code, the 5.10 one).
 pub fn model_entry(p: &pipeline::Ported, golden: &Path) -> Result<ModelEntry> {
     let spec = &p.spec;
-    let ours = verify::check(spec.arch, &p.model, Variant::Merged)?;
-    let theirs = match verify::tree_port(spec, golden)? {
-        Ok(port) => verify::check(spec.arch, &port, Variant::Merged)?,
-        Err(what) => verify::unmodelled(spec.arch, what),
+    let golden_contract = contract::read(golden)?;
+    let contract = &golden_contract.contract;
+    let bounds = Bounds::standard();
+    let ours = verify::check(spec.arch, &p.model, contract, &bounds)?;
+    let theirs = match verify::tree_port(spec, golden, contract)? {
+        TreePort::Read(port) => verify::check(spec.arch, &port, contract, &bounds)?,
+        TreePort::Unmodelled(what) => ArchVerdict::without_check(spec.arch, Outcome::Unmodelled { what }, Vec::new()),
+        TreePort::NotPorted(why) => ArchVerdict::without_check(spec.arch, Outcome::NotPorted { why }, Vec::new()),
+        TreePort::NotInTree => ArchVerdict::without_check(spec.arch, Outcome::NotInTree, Vec::new()),
     };
-    let detail = |v: &verify::ArchVerdict| match v.status {
-        verify::Status::Proved => format!("{} states explored", v.states),
-        verify::Status::Counterexample => {
-            format!("breaks \"{}\" ({} states explored)", v.property.as_deref().unwrap_or("?"), v.states)
-        }
-        verify::Status::Unmodelled => format!("unmodelled C: {}", v.unmodelled.join("; ")),
+    let detail = |v: &ArchVerdict| match &v.outcome {
+        Outcome::Proved => format!("{} states explored", v.states),
+        Outcome::Counterexample { property, .. } => format!("breaks \"{property}\" ({} states explored)", v.states),
+        Outcome::Unmodelled { what } => format!("unmodelled C: {}", what.join("; ")),
+        Outcome::NotPorted { why } => format!("not ported: {why}"),
+        Outcome::NotInTree => "not in the tree".to_string(),
+    };
+    let trace = |v: &ArchVerdict| match &v.outcome {
+        Outcome::Counterexample { trace, .. } => Some(trace.to_string()),
+        _ => None,
     };
     Ok(ModelEntry {
-        status: ours.status,
+        status: ours.status(),
         detail: detail(&ours),
-        trace: ours.trace.clone(),
-        golden_status: theirs.status,
+        trace: trace(&ours),
+        golden_status: theirs.status(),
         golden_detail: detail(&theirs),
-        golden_trace: theirs.trace.clone(),
+        golden_trace: trace(&theirs),
     })
 }
 

@@ -53,7 +53,7 @@ pub(super) struct Platform {
 }
 
 /// A TLB entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum TlbEntry {
     /// Translates the slot to this page frame.
     Maps(Pfn),
@@ -62,7 +62,7 @@ pub enum TlbEntry {
 }
 
 /// What a data cache line is indexed by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum CacheIndex {
     /// A virtually tagged line belongs to an address.
     Addr(Addr),
@@ -71,7 +71,7 @@ pub enum CacheIndex {
 }
 
 /// A data cache line as a trace shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct CacheLineView {
     /// Where the line sits.
     pub index: CacheIndex,

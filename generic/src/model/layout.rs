@@ -32,7 +32,7 @@ use crate::{HardwareFacts, Idx, Page, Vaddr};
 pub(super) type Loc = u8;
 
 /// An address as the kernel would name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Addr {
     /// Fixmap slot `FIX_KMAP_BEGIN + n`.
     Slot(u32),

@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// A promise of the generic kmap_local code that a port must keep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Property {
     /// Every access through a live mapping reaches the mapped page's
     /// current data (it neither faults nor lands on another page).
@@ -70,7 +71,7 @@ impl fmt::Display for Property {
 }
 
 /// A broken property, with what happened in kernel terms.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Violation {
     /// The property that broke.
     pub property: Property,

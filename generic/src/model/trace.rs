@@ -11,7 +11,7 @@ use super::property::Violation;
 use crate::{Effect, Hook, Pfn};
 
 /// One call of an arch hook.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct HookCall {
     /// Which hook.
     pub hook: Hook,
@@ -29,7 +29,7 @@ pub struct HookCall {
 
 /// Something the model saw happen that breaks no property but answers a
 /// question about a port, with the shortest trace to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum Remark {
     /// An interrupt between the steps of a hook loaded the CPU's TLB VPN
     /// register with its own slot, so the hook's TLB write landed there
@@ -49,7 +49,7 @@ impl Remark {
 }
 
 /// A remark, and a shortest trace to where it happens.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Witness {
     /// What happens.
     pub remark: Remark,
@@ -58,7 +58,7 @@ pub struct Witness {
 }
 
 /// One thing a step did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Event {
     /// A line of generic code (mm/highmem.c, or the scheduler), rendered.
     Code(String),
@@ -67,7 +67,7 @@ pub enum Event {
 }
 
 /// One step of a trace: one transition of the model.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Step {
     /// The CPU the step runs on; none for a wake-up or a migration.
     pub cpu: Option<u8>,
@@ -88,7 +88,7 @@ pub struct Step {
 }
 
 /// A sequence of steps from the initial state.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Trace {
     /// In order; the first starts from the initial state.
     pub steps: Vec<Step>,

@@ -1,0 +1,631 @@
+//! The preprocessor, as far as a hook's meaning depends on it.
+//!
+//! Each file is read as the compiler would under one configuration:
+//! `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` are evaluated, and
+//! `#define` and `#undef` take effect in order, so a hook defined inside
+//! `#if 0`, undefined after its definition, or defined only with
+//! `CONFIG_DEBUG_HIGHMEM` is read as what it is. What the configuration
+//! does not decide (a condition on a symbol from a header that is not
+//! read, or a `CONFIG_` option the verdict is not about) makes the
+//! region *undecided*: the definitions in it are kept, marked with the
+//! condition and its place, and a hook that needs one is unmodelled,
+//! never guessed. `#include` is not followed: the reader works on the
+//! files it is given.
+//!
+//! Besides macros, the top-level function definitions of the active
+//! code are collected (their bodies as tokens), so that the hook reader
+//! can follow a hook into the helpers the arch defines.
+
+use std::collections::BTreeMap;
+
+use crate::edit::lex::{self, Token};
+
+/// A place in a file, for messages.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: String,
+    pub line: u32,
+}
+
+impl std::fmt::Display for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// What the configuration says about symbols in conditions.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// `CONFIG_X` (and other symbols) known to be set (`true`) or unset.
+    pub symbols: BTreeMap<String, bool>,
+    /// Whole `#if` conditions, as written with single spaces, whose value
+    /// the arch's descriptor states (`DCACHE_WAY_SIZE > PAGE_SIZE`).
+    pub conditions: BTreeMap<String, bool>,
+}
+
+/// Why a region's code may or may not be compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undecided {
+    pub at: Loc,
+    /// The condition as written.
+    pub condition: String,
+}
+
+/// A macro definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Macro {
+    /// `Some` for a function-like macro.
+    pub params: Option<Vec<String>>,
+    pub body: Vec<Token>,
+    pub at: Loc,
+    pub undecided: Option<Undecided>,
+}
+
+/// A function definition at top level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    pub params: Vec<String>,
+    /// The tokens between the braces.
+    pub body: Vec<Token>,
+    pub at: Loc,
+    pub undecided: Option<Undecided>,
+}
+
+/// The state of a macro name after a file: defined, or undefined by an
+/// `#undef` (which matters: it removes a hook).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MacroState {
+    Defined(Macro),
+    Undefined { at: Loc, undecided: Option<Undecided> },
+}
+
+/// Everything read from the files, by name.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub macros: BTreeMap<String, MacroState>,
+    pub functions: BTreeMap<String, Function>,
+    /// `#error` lines the configuration reaches: it is impossible.
+    pub errors: Vec<Loc>,
+    /// Limits hit while reading, with where.
+    pub too_deep: Vec<Loc>,
+}
+
+/// How deep conditionals may nest before a file is refused as hostile.
+const MAX_NESTING: usize = 256;
+
+/// A value in a `#if` expression: known, or not decided by the
+/// configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Val {
+    Known(i64),
+    Unknown,
+}
+
+impl Scope {
+    /// Reads `text` (labelled `file`) under `config`, on top of what the
+    /// scope already holds (as the compiler reads a header, then the
+    /// files after it).
+    pub fn read(&mut self, file: &str, text: &[u8], config: &Config) {
+        let toks = lex::tokens(text);
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut code: Vec<Token> = Vec::new();
+        let mut code_undecided: Vec<Option<Undecided>> = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            if toks[i].text == "#" && is_directive_start(&toks, i) {
+                let end = toks[i..].iter().position(|t| t.text == "\n").map_or(toks.len(), |p| i + p);
+                let line = &toks[i + 1..end];
+                let loc = Loc { file: file.to_string(), line: toks[i].line };
+                let guard = is_include_guard(line, &toks[(end + 1).min(toks.len())..]);
+                self.directive(line, loc, config, guard, &mut frames);
+                i = end + 1;
+                continue;
+            }
+            if frames.iter().all(|f| f.state != State::Skipping) {
+                code.push(toks[i].clone());
+                code_undecided.push(undecided_of(&frames));
+            }
+            i += 1;
+        }
+        self.collect_functions(file, &code, &code_undecided);
+    }
+
+    fn directive(&mut self, line: &[Token], at: Loc, config: &Config, guard: bool, frames: &mut Vec<Frame>) {
+        let Some(name) = line.first().map(|t| t.text.as_str()) else { return };
+        let rest = &line[1..];
+        let active = frames.iter().all(|f| f.state != State::Skipping);
+        match name {
+            "if" | "ifdef" | "ifndef" => {
+                if frames.len() >= MAX_NESTING {
+                    self.too_deep.push(at.clone());
+                }
+                let state = if !active {
+                    State::Skipping
+                } else {
+                    let v = match name {
+                        "ifdef" => self.defined(rest.first().map(|t| t.text.as_str()).unwrap_or(""), config),
+                        "ifndef" if guard => Val::Known(1),
+                        "ifndef" => not(self.defined(rest.first().map(|t| t.text.as_str()).unwrap_or(""), config)),
+                        _ => self.condition(rest, config),
+                    };
+                    state_of(v)
+                };
+                let condition = format!("#{name} {}", join(rest));
+                frames.push(Frame { state, taken: state == State::Taking, condition, at });
+            }
+            "elif" => {
+                let outer_active =
+                    frames.len() < 2 || frames[..frames.len() - 1].iter().all(|f| f.state != State::Skipping);
+                let v = self.condition(rest, config);
+                if let Some(f) = frames.last_mut() {
+                    f.state = match (f.taken, f.state, outer_active) {
+                        (_, _, false) => State::Skipping,
+                        (true, _, _) => State::Skipping,
+                        (false, State::Undecided, _) => State::Undecided,
+                        (false, _, _) => state_of(v),
+                    };
+                    f.taken |= f.state == State::Taking;
+                    f.condition = format!("#elif {}", join(rest));
+                    f.at = at;
+                }
+            }
+            "else" => {
+                let outer_active =
+                    frames.len() < 2 || frames[..frames.len() - 1].iter().all(|f| f.state != State::Skipping);
+                if let Some(f) = frames.last_mut() {
+                    f.state = match (f.taken, f.state, outer_active) {
+                        (_, _, false) => State::Skipping,
+                        (true, _, _) => State::Skipping,
+                        (false, State::Undecided, _) => State::Undecided,
+                        (false, _, _) => State::Taking,
+                    };
+                    f.taken = true;
+                    f.condition = format!("#else of {}", f.condition);
+                }
+            }
+            "endif" => {
+                frames.pop();
+            }
+            "define" if active => {
+                if let Some(m) = parse_define(rest, at.clone(), undecided_of(frames)) {
+                    self.macros.insert(m.0, MacroState::Defined(m.1));
+                }
+            }
+            "undef" if active => {
+                if let Some(t) = rest.first() {
+                    self.macros.insert(t.text.clone(), MacroState::Undefined { at, undecided: undecided_of(frames) });
+                }
+            }
+            "error" if active && undecided_of(frames).is_none() => self.errors.push(at),
+            _ => {}
+        }
+    }
+
+    /// `defined(NAME)`: a macro of the scope, a configuration symbol, or
+    /// undecided.
+    fn defined(&self, name: &str, config: &Config) -> Val {
+        match self.macros.get(name) {
+            Some(MacroState::Defined(m)) if m.undecided.is_none() => return Val::Known(1),
+            Some(MacroState::Undefined { undecided: None, .. }) => return Val::Known(0),
+            Some(_) => return Val::Unknown,
+            None => {}
+        }
+        match config.symbols.get(name) {
+            Some(&b) => Val::Known(i64::from(b)),
+            None if is_builtin_defined(name) => Val::Known(1),
+            None if is_builtin_undefined(name) => Val::Known(0),
+            None => Val::Unknown,
+        }
+    }
+
+    /// A `#if` condition's value, or undecided.
+    fn condition(&self, toks: &[Token], config: &Config) -> Val {
+        if let Some(&v) = config.conditions.get(&join(toks)) {
+            return Val::Known(i64::from(v));
+        }
+        let mut p = CondParser { t: toks, i: 0, scope: self, config, depth: 0 };
+        let v = p.ternary();
+        if p.i == toks.len() {
+            v
+        } else {
+            Val::Unknown
+        }
+    }
+
+    /// Function definitions at the top level of the active code.
+    fn collect_functions(&mut self, file: &str, code: &[Token], undecided: &[Option<Undecided>]) {
+        let mut depth = 0usize;
+        let mut i = 0;
+        while i < code.len() {
+            match code[i].text.as_str() {
+                "{" if depth == 0 => {
+                    // `NAME ( params ) {` at top level is a function definition.
+                    if let Some((name, params)) = function_head(&code[..i]) {
+                        let end = matching_brace(code, i);
+                        let at = Loc { file: file.to_string(), line: code[i.saturating_sub(1)].line };
+                        let body = code[i + 1..end.min(code.len())].to_vec();
+                        self.functions.insert(name, Function { params, body, at, undecided: undecided[i].clone() });
+                        i = end + 1;
+                        continue;
+                    }
+                    depth += 1;
+                }
+                "{" => depth += 1,
+                "}" => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+}
+
+/// `#ifndef NAME` right before `#define NAME`, of a name not seen yet: a
+/// header's include guard, taken as the compiler takes it the first time.
+fn is_include_guard(line: &[Token], after: &[Token]) -> bool {
+    let name = match line {
+        [d, n] if d.text == "ifndef" => &n.text,
+        _ => return false,
+    };
+    matches!(after, [h, d, n, ..] if h.text == "#" && d.text == "define" && &n.text == name)
+}
+
+/// Whether token `i`, a `#`, starts a directive: the lexer ends every
+/// directive with a `\n` token, and the token before a directive is one
+/// of those or a code token on an earlier line.
+fn is_directive_start(toks: &[Token], i: usize) -> bool {
+    i == 0 || toks[i - 1].text == "\n" || toks[i - 1].line < toks[i].line
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Taking,
+    Skipping,
+    Undecided,
+}
+
+struct Frame {
+    state: State,
+    /// Whether a branch of this conditional was taken (so later ones are not).
+    taken: bool,
+    condition: String,
+    at: Loc,
+}
+
+fn state_of(v: Val) -> State {
+    match v {
+        Val::Known(0) => State::Skipping,
+        Val::Known(_) => State::Taking,
+        Val::Unknown => State::Undecided,
+    }
+}
+
+fn not(v: Val) -> Val {
+    match v {
+        Val::Known(x) => Val::Known(i64::from(x == 0)),
+        Val::Unknown => Val::Unknown,
+    }
+}
+
+/// The innermost undecided conditional around the current line, if any.
+fn undecided_of(frames: &[Frame]) -> Option<Undecided> {
+    frames
+        .iter()
+        .rev()
+        .find(|f| f.state == State::Undecided)
+        .map(|f| Undecided { at: f.at.clone(), condition: f.condition.clone() })
+}
+
+/// Symbols every kernel C file is compiled with.
+fn is_builtin_defined(name: &str) -> bool {
+    matches!(name, "__KERNEL__" | "CONFIG_HIGHMEM" | "CONFIG_KMAP_LOCAL" | "CONFIG_MMU")
+}
+
+/// Symbols no kernel C file is compiled with.
+fn is_builtin_undefined(name: &str) -> bool {
+    matches!(name, "__ASSEMBLY__" | "__ASSEMBLER__")
+}
+
+/// Tokens as written, each run of whitespace folded to one space: for
+/// messages, and for matching a condition the descriptor states.
+pub fn join(toks: &[Token]) -> String {
+    let mut out = String::new();
+    for t in toks.iter().filter(|t| t.text != "\n") {
+        if t.spaced && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t.text);
+    }
+    out
+}
+
+/// `NAME body` or `NAME(params) body`: a function-like macro's `(`
+/// follows its name with no space.
+fn parse_define(rest: &[Token], at: Loc, undecided: Option<Undecided>) -> Option<(String, Macro)> {
+    let name = rest.first()?.text.clone();
+    let mut i = 1;
+    let params = if rest.get(1).is_some_and(|t| t.text == "(" && !t.spaced) {
+        let close = rest.iter().position(|t| t.text == ")")?;
+        let params = rest[2..close].iter().filter(|t| t.text != ",").map(|t| t.text.clone()).collect();
+        i = close + 1;
+        Some(params)
+    } else {
+        None
+    };
+    Some((name, Macro { params, body: rest[i..].to_vec(), at, undecided }))
+}
+
+/// The name and parameter names of a function whose body starts right
+/// after `before` (`... NAME(type a, type b)`), if it is one.
+fn function_head(before: &[Token]) -> Option<(String, Vec<String>)> {
+    let close = before.len().checked_sub(1).filter(|&c| before[c].text == ")")?;
+    let mut depth = 0;
+    let mut open = None;
+    for k in (0..=close).rev() {
+        match before[k].text.as_str() {
+            ")" => depth += 1,
+            "(" => {
+                depth -= 1;
+                if depth == 0 {
+                    open = Some(k);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let open = open?;
+    let name = before.get(open.checked_sub(1)?)?;
+    if !is_ident(&name.text) || ["if", "while", "for", "switch", "return", "sizeof"].contains(&name.text.as_str()) {
+        return None;
+    }
+    // The last identifier of each comma-separated parameter is its name.
+    let mut params = Vec::new();
+    let mut last = None;
+    for t in &before[open + 1..close] {
+        match t.text.as_str() {
+            "," => params.extend(last.take()),
+            s if is_ident(s) && s != "void" => last = Some(s.to_string()),
+            _ => {}
+        }
+    }
+    params.extend(last);
+    Some((name.text.clone(), params))
+}
+
+fn matching_brace(code: &[Token], open: usize) -> usize {
+    let mut depth = 0;
+    for (k, t) in code.iter().enumerate().skip(open) {
+        match t.text.as_str() {
+            "{" => depth += 1,
+            "}" => {
+                depth -= 1;
+                if depth == 0 {
+                    return k;
+                }
+            }
+            _ => {}
+        }
+    }
+    code.len()
+}
+
+pub fn is_ident(t: &str) -> bool {
+    t.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+}
+
+/// A `#if` expression: `defined`, integers, object-like macros of the
+/// scope with integer bodies, `IS_ENABLED(CONFIG_X)`, and C's operators.
+struct CondParser<'a> {
+    t: &'a [Token],
+    i: usize,
+    scope: &'a Scope,
+    config: &'a Config,
+    depth: usize,
+}
+
+impl CondParser<'_> {
+    fn at(&self, k: usize) -> &str {
+        self.t.get(self.i + k).map_or("", |t| t.text.as_str())
+    }
+
+    /// Two adjacent one-character tokens read as one operator (`&&`).
+    fn op2(&self, op: &str) -> bool {
+        let b = op.as_bytes();
+        self.at(0).as_bytes() == &b[..1]
+            && self.at(1).as_bytes() == &b[1..]
+            && self.t.get(self.i + 1).is_some_and(|t| !t.spaced)
+    }
+
+    fn ternary(&mut self) -> Val {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            self.i = self.t.len() + 1;
+            return Val::Unknown;
+        }
+        let c = self.binary(0);
+        let v = if self.at(0) == "?" {
+            self.i += 1;
+            let a = self.ternary();
+            if self.at(0) == ":" {
+                self.i += 1;
+            }
+            let b = self.ternary();
+            match c {
+                Val::Known(0) => b,
+                Val::Known(_) => a,
+                Val::Unknown => Val::Unknown,
+            }
+        } else {
+            c
+        };
+        self.depth -= 1;
+        v
+    }
+
+    /// Binary operators by precedence climbing (C's levels, lowest first).
+    fn binary(&mut self, level: usize) -> Val {
+        const LEVELS: [&[&str]; 9] = [
+            &["||"],
+            &["&&"],
+            &["|"],
+            &["&"],
+            &["==", "!="],
+            &["<=", ">=", "<", ">"],
+            &["<<", ">>"],
+            &["+", "-"],
+            &["*", "/", "%"],
+        ];
+        if level == LEVELS.len() {
+            return self.unary();
+        }
+        let mut left = self.binary(level + 1);
+        loop {
+            let op = LEVELS[level].iter().find(|op| {
+                if op.len() == 2 {
+                    self.op2(op)
+                } else {
+                    self.at(0) == **op && !self.op2_any()
+                }
+            });
+            let Some(&op) = op else { return left };
+            self.i += op.len();
+            let right = self.binary(level + 1);
+            left = apply(op, left, right);
+        }
+    }
+
+    /// Whether the next two tokens form some two-character operator
+    /// (so `&` of `&&` is not read as a bitwise and).
+    fn op2_any(&self) -> bool {
+        ["||", "&&", "==", "!=", "<=", ">=", "<<", ">>"].iter().any(|op| self.op2(op))
+    }
+
+    fn unary(&mut self) -> Val {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            self.i = self.t.len() + 1;
+            return Val::Unknown;
+        }
+        let tok = self.at(0).to_string();
+        let v = match tok.as_str() {
+            "!" if !self.op2("!=") => {
+                self.i += 1;
+                not(self.unary())
+            }
+            "-" => {
+                self.i += 1;
+                match self.unary() {
+                    Val::Known(x) => Val::Known(x.wrapping_neg()),
+                    u => u,
+                }
+            }
+            "(" => {
+                self.i += 1;
+                let v = self.ternary();
+                if self.at(0) == ")" {
+                    self.i += 1;
+                }
+                v
+            }
+            "defined" => {
+                self.i += 1;
+                let paren = self.at(0) == "(";
+                if paren {
+                    self.i += 1;
+                }
+                let name = self.at(0).to_string();
+                self.i += 1;
+                if paren && self.at(0) == ")" {
+                    self.i += 1;
+                }
+                self.scope.defined(&name, self.config)
+            }
+            "IS_ENABLED" | "IS_BUILTIN" if self.at(1) == "(" && self.at(3) == ")" => {
+                let name = self.at(2).to_string();
+                self.i += 4;
+                self.scope.defined(&name, self.config)
+            }
+            t if t.bytes().next().is_some_and(|c| c.is_ascii_digit()) => {
+                self.i += 1;
+                parse_int(t).map_or(Val::Unknown, Val::Known)
+            }
+            t if is_ident(t) => {
+                self.i += 1;
+                self.identifier(t)
+            }
+            _ => {
+                self.i = self.t.len() + 1;
+                Val::Unknown
+            }
+        };
+        self.depth -= 1;
+        v
+    }
+
+    /// An identifier in `#if`: an object-like macro of the scope with an
+    /// integer body, a configuration symbol, or undecided (C would read an
+    /// unknown name as 0, but it may come from a header not read here).
+    fn identifier(&self, name: &str) -> Val {
+        if let Some(MacroState::Defined(m)) = self.scope.macros.get(name) {
+            if m.params.is_none() && m.undecided.is_none() {
+                if let [t] = m.body.as_slice() {
+                    if let Some(x) = parse_int(&t.text) {
+                        return Val::Known(x);
+                    }
+                }
+            }
+            return Val::Unknown;
+        }
+        match self.config.symbols.get(name) {
+            Some(&b) => Val::Known(i64::from(b)),
+            None => Val::Unknown,
+        }
+    }
+}
+
+fn apply(op: &str, a: Val, b: Val) -> Val {
+    let (x, y) = match (op, a, b) {
+        // Short circuits decide even with one side unknown.
+        ("&&", Val::Known(0), _) | ("&&", _, Val::Known(0)) => return Val::Known(0),
+        ("||", Val::Known(x), _) | ("||", _, Val::Known(x)) if x != 0 => return Val::Known(1),
+        (_, Val::Known(x), Val::Known(y)) => (x, y),
+        _ => return Val::Unknown,
+    };
+    Val::Known(match op {
+        "||" => i64::from(x != 0 || y != 0),
+        "&&" => i64::from(x != 0 && y != 0),
+        "|" => x | y,
+        "&" => x & y,
+        "==" => i64::from(x == y),
+        "!=" => i64::from(x != y),
+        "<" => i64::from(x < y),
+        ">" => i64::from(x > y),
+        "<=" => i64::from(x <= y),
+        ">=" => i64::from(x >= y),
+        "<<" => x.checked_shl(y as u32).unwrap_or(0),
+        ">>" => x.checked_shr(y as u32).unwrap_or(0),
+        "+" => x.wrapping_add(y),
+        "-" => x.wrapping_sub(y),
+        "*" => x.wrapping_mul(y),
+        "/" | "%" if y == 0 => return Val::Unknown,
+        "/" => x / y,
+        "%" => x % y,
+        _ => return Val::Unknown,
+    })
+}
+
+/// A C integer literal (with `u`/`l` suffixes), decimal, hex or octal.
+pub fn parse_int(t: &str) -> Option<i64> {
+    let t = t.trim_end_matches(['u', 'U', 'l', 'L']);
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        i64::from_str_radix(hex, 16).ok()
+    } else if t.len() > 1 && t.starts_with('0') {
+        i64::from_str_radix(&t[1..], 8).ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
+#[cfg(test)]
+#[path = "cpp_tests.rs"]
+mod tests;

@@ -1,0 +1,103 @@
+//! The preprocessor on small headers written for the purpose.
+
+use super::*;
+
+fn read(text: &str, config: &Config) -> Scope {
+    let mut s = Scope::default();
+    s.read("h.h", text.as_bytes(), config);
+    s
+}
+
+fn defined(s: &Scope, name: &str) -> Option<String> {
+    match s.macros.get(name) {
+        Some(MacroState::Defined(m)) if m.undecided.is_none() => Some(join(&m.body)),
+        _ => None,
+    }
+}
+
+#[test]
+fn conditionals_decide_what_is_defined() {
+    let text = "\
+#ifndef _H
+#define _H
+#if 0
+#define A dead
+#elif defined(CONFIG_HIGHMEM) && !defined(__ASSEMBLY__)
+#define A live
+#else
+#define A other
+#endif
+#ifdef CONFIG_DEBUG_HIGHMEM
+#define B debug
+#endif
+#define C gone
+#undef C
+#if 1 + 2 * 3 == 7 && (1 << 4) > 15
+#define D arithmetic
+#endif
+#endif
+";
+    let off = Config { symbols: [("CONFIG_DEBUG_HIGHMEM".to_string(), false)].into(), ..Default::default() };
+    let s = read(text, &off);
+    assert_eq!(defined(&s, "A").as_deref(), Some("live"));
+    assert_eq!(defined(&s, "B"), None);
+    assert!(matches!(s.macros.get("C"), Some(MacroState::Undefined { .. })));
+    assert_eq!(defined(&s, "D").as_deref(), Some("arithmetic"));
+    let on = Config { symbols: [("CONFIG_DEBUG_HIGHMEM".to_string(), true)].into(), ..Default::default() };
+    assert_eq!(defined(&read(text, &on), "B").as_deref(), Some("debug"));
+}
+
+#[test]
+fn what_the_configuration_does_not_decide_is_marked_with_its_place() {
+    let s = read(
+        "#if defined(CONFIG_SMP) && defined(CONFIG_HIGHMEM)\n#define X 1\n#else\n#define Y 2\n#endif\n",
+        &Config::default(),
+    );
+    let MacroState::Defined(x) = &s.macros["X"] else { panic!() };
+    let u = x.undecided.as_ref().expect("undecided");
+    assert_eq!((u.at.line, u.condition.as_str()), (1, "#if defined(CONFIG_SMP) && defined(CONFIG_HIGHMEM)"));
+    let MacroState::Defined(y) = &s.macros["Y"] else { panic!() };
+    assert!(y.undecided.is_some(), "the #else of an undecided #if is undecided too");
+    // A stated condition decides it.
+    let stated = Config {
+        conditions: [("defined(CONFIG_SMP) && defined(CONFIG_HIGHMEM)".to_string(), false)].into(),
+        ..Default::default()
+    };
+    let s =
+        read("#if defined(CONFIG_SMP) && defined(CONFIG_HIGHMEM)\n#define X 1\n#else\n#define Y 2\n#endif\n", &stated);
+    assert_eq!((defined(&s, "X"), defined(&s, "Y").as_deref()), (None, Some("2")));
+}
+
+#[test]
+fn functions_and_function_like_macros_are_collected() {
+    let s = read(
+        "#define M(a, b)\tf(a) + \\\n\tg(b)\n#define N (x)\nstatic inline int h(int type, unsigned long pfn)\n{\n\treturn type;\n}\n",
+        &Config::default(),
+    );
+    let MacroState::Defined(m) = &s.macros["M"] else { panic!() };
+    assert_eq!((m.params.clone(), join(&m.body)), (Some(vec!["a".into(), "b".into()]), "f(a) + g(b)".into()));
+    let MacroState::Defined(n) = &s.macros["N"] else { panic!() };
+    assert_eq!(n.params, None, "a space before `(` makes an object-like macro");
+    let h = &s.functions["h"];
+    assert_eq!(
+        (h.params.clone(), join(&h.body), h.at.line),
+        (vec!["type".into(), "pfn".into()], "return type;".into(), 4)
+    );
+}
+
+#[test]
+fn an_error_directive_the_configuration_reaches_is_recorded() {
+    let s = read("#ifdef CONFIG_HIGHMEM\n#error impossible\n#endif\n", &Config::default());
+    assert_eq!(s.errors.len(), 1);
+}
+
+#[test]
+fn hostile_nesting_is_bounded() {
+    let deep = format!("{}#define Z 1\n{}", "#if 1\n".repeat(50_000), "#endif\n".repeat(50_000));
+    let s = read(&deep, &Config::default());
+    assert!(!s.too_deep.is_empty());
+    let bangs = format!("#if {}1\n#define Q 1\n#endif\n", "!".repeat(200_000));
+    let s =
+        std::thread::Builder::new().stack_size(1 << 20).spawn(move || read(&bangs, &Config::default())).unwrap().join();
+    assert!(s.is_ok(), "no stack overflow");
+}

@@ -1,0 +1,259 @@
+//! The port the model checks, read from C: the arch's hooks header and
+//! its `mm/` files (a generated port's files laid over them), read under
+//! the configuration the verdict is for, each hook the tree's generic
+//! code calls run through the hook reader.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use archport_generic::model::{Contract, PortSpec};
+use archport_generic::{GuardedEffect, HardwareFacts, Hook};
+
+use super::cpp::{MacroState, Scope};
+use super::hook_reader::{read_hook, HookReading, Knowledge};
+use crate::descriptor::ArchSpec;
+use crate::port::Port;
+
+/// The files a port's hooks are read from, in the order the compiler
+/// meets them: the hooks header, then the arch's `mm/*.c`.
+#[derive(Clone, Debug, Default)]
+pub struct HookFiles {
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// A port as read from C.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CPort {
+    /// The hooks without CONFIG_DEBUG_HIGHMEM.
+    pub normal: PortSpec,
+    /// The hooks with CONFIG_DEBUG_HIGHMEM.
+    pub debug: PortSpec,
+    /// What a reviewer should know: hooks defined that the generic code
+    /// never calls, inline functions without their alias line.
+    pub notes: Vec<String>,
+}
+
+impl CPort {
+    /// The port in a case with or without CONFIG_DEBUG_HIGHMEM.
+    pub fn under(&self, debug_highmem: bool) -> &PortSpec {
+        if debug_highmem {
+            &self.debug
+        } else {
+            &self.normal
+        }
+    }
+
+    /// The same hooks under both settings (the usual case).
+    pub fn uniform(port: PortSpec) -> CPort {
+        CPort { normal: port.clone(), debug: port, notes: Vec::new() }
+    }
+}
+
+/// What a tree holds for an arch.
+#[derive(Clone, Debug)]
+pub enum TreePort {
+    Read(CPort),
+    /// The C says things the reader cannot decide: each with its place.
+    Unmodelled(Vec<String>),
+    /// The arch is in the tree but does not use kmap_local yet.
+    NotPorted(String),
+    /// The tree has no such arch.
+    NotInTree,
+}
+
+/// The hooks header and every C file of `arch/<arch>/mm/`, as `tree` has them.
+pub fn hook_files(tree: &Path, spec: &ArchSpec) -> Result<HookFiles> {
+    let header = super::hooks_header(spec.arch);
+    let mut files = vec![(header.clone(), crate::input::read(&tree.join(&header))?)];
+    let mm = tree.join(spec.arch.dir()).join("mm");
+    let mut names: Vec<String> = match std::fs::read_dir(&mm) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".c"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    for name in names {
+        let rel = format!("{}mm/{name}", spec.arch.dir());
+        files.push((rel.clone(), crate::input::read(&tree.join(&rel))?));
+    }
+    Ok(HookFiles { files })
+}
+
+impl HookFiles {
+    /// The files as a port leaves them: its post-states laid over them,
+    /// the files it deletes gone, the ones it adds in `mm/` added.
+    pub fn with_port(mut self, port: &Port) -> HookFiles {
+        for f in &port.files {
+            let relevant = self.files.iter().any(|(p, _)| *p == f.path)
+                || (f.path.starts_with(&format!("{}mm/", port.arch.dir())) && f.path.ends_with(".c"));
+            if !relevant {
+                continue;
+            }
+            self.files.retain(|(p, _)| *p != f.path);
+            if let Some(after) = &f.after {
+                self.files.push((f.path.clone(), after.clone()));
+            }
+        }
+        let header = super::hooks_header(port.arch);
+        self.files.sort_by_key(|(p, _)| (*p != header, p.clone()));
+        self
+    }
+}
+
+/// The port the files define for the hooks `contract` calls, on the
+/// descriptor's facts and configuration. `Err` lists what the reader
+/// could not decide.
+pub fn read_port(spec: &ArchSpec, files: &HookFiles, contract: &Contract) -> Result<CPort, Vec<String>> {
+    let facts = &spec.descriptor.facts;
+    let mut problems = Vec::new();
+    let mut ports = Vec::new();
+    let mut notes = Vec::new();
+    for debug in [false, true] {
+        let config = spec.config(debug);
+        let mut scope = Scope::default();
+        for (path, text) in &files.files {
+            scope.read(path, text, &config);
+        }
+        if let Some(at) = scope.errors.first() {
+            problems.push(format!(
+                "{at}: an #error the configuration reaches: the [config] the verdict is for is impossible"
+            ));
+        }
+        problems.extend(scope.too_deep.iter().map(|at| format!("{at}: conditionals nested past the reader's limit")));
+        let k = Knowledge {
+            facts,
+            config: &config,
+            c_effects: &spec.descriptor.c_effects,
+            c_values: &spec.descriptor.c_values,
+        };
+        let mut port = PortSpec::new(*facts);
+        for hook in contract.hooks() {
+            match read_hook(&scope, hook, &k) {
+                HookReading::Default { note } => notes.extend(note),
+                HookReading::Defined { effects, .. } => port = port.with_hook(hook, &effects),
+                HookReading::Unmodelled(what) => {
+                    problems.extend(what.into_iter().map(|w| format!("{}: {w}", hook.c_name())))
+                }
+            }
+        }
+        notes.extend(never_called(&scope, contract));
+        ports.push(port);
+    }
+    problems.dedup();
+    if !problems.is_empty() {
+        problems.sort();
+        problems.dedup();
+        return Err(problems);
+    }
+    notes.sort();
+    notes.dedup();
+    let debug = ports.pop().expect("two settings");
+    let normal = ports.pop().expect("two settings");
+    Ok(CPort { normal, debug, notes })
+}
+
+/// The `arch_kmap_local_*` macros and functions the files define that the
+/// tree's generic code never calls.
+fn never_called(scope: &Scope, contract: &Contract) -> Vec<String> {
+    let defined = scope.macros.iter().filter_map(|(name, m)| match m {
+        MacroState::Defined(m) => Some((name, m.at.to_string())),
+        MacroState::Undefined { .. } => None,
+    });
+    defined
+        .filter_map(|(name, at)| {
+            let short = name.strip_prefix("arch_kmap_local_")?;
+            let called = Hook::from_name(short).is_some_and(|h| contract.calls(h));
+            (!called).then(|| format!("{at}: defines {name}, which this tree's generic code never calls"))
+        })
+        .collect()
+}
+
+/// The port a descriptor declares, as the model sees it.
+pub fn declared_port(spec: &ArchSpec) -> PortSpec {
+    let mut port = PortSpec::new(spec.descriptor.facts);
+    for (hook, h) in spec.hooks() {
+        port = port.with_hook(hook, &h.effects);
+    }
+    port
+}
+
+/// The port the generated files define, read back from their C (the C
+/// the series would send) under the 5.10 contract archport generates
+/// for. It must do what the descriptor declares: a descriptor whose C
+/// does something else than its `effects` is an error, never checked by
+/// its declaration alone.
+pub fn generated_port(spec: &ArchSpec, tree: &Path, port: &Port) -> Result<CPort> {
+    let files = hook_files(tree, spec)?.with_port(port);
+    let contract = Contract::linux_5_10();
+    let read = read_port(spec, &files, &contract).map_err(|what| {
+        anyhow::anyhow!("{}: the generated hooks cannot be modelled:\n  {}", spec.arch, what.join("\n  "))
+    })?;
+    let declared = declared_port(spec);
+    let header = super::hooks_header(spec.arch);
+    for (setting, read) in [("", &read.normal), (" (with CONFIG_DEBUG_HIGHMEM)", &read.debug)] {
+        for hook in contract.hooks() {
+            let (ours, says) =
+                (resolved(read, hook, &spec.descriptor.facts), resolved(&declared, hook, &spec.descriptor.facts));
+            if ours != says {
+                bail!(
+                    "{}: {} in the generated {header} performs {}{setting} but the descriptor declares {}",
+                    spec.arch,
+                    hook.c_name(),
+                    describe(ours.as_deref()),
+                    describe(says.as_deref())
+                );
+            }
+        }
+    }
+    Ok(read)
+}
+
+/// The effects a hook performs on this hardware, `None` for the default.
+fn resolved(port: &PortSpec, hook: Hook, facts: &HardwareFacts) -> Option<Vec<GuardedEffect>> {
+    debug_assert_eq!(&port.facts, facts);
+    port.defines(hook)
+        .then(|| port.effects(hook).into_iter().map(|effect| GuardedEffect { effect, when: None }).collect())
+}
+
+fn describe(effects: Option<&[GuardedEffect]>) -> String {
+    match effects {
+        None => "nothing (the generic default)".into(),
+        Some([]) => "no effect".into(),
+        Some(list) => list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// What `tree` holds for the descriptor's arch, read under `contract`
+/// (the tree's own generic code).
+pub fn tree_port(spec: &ArchSpec, tree: &Path, contract: &Contract) -> Result<TreePort> {
+    if !tree.join(spec.arch.dir()).is_dir() {
+        return Ok(TreePort::NotInTree);
+    }
+    if !selects_kmap_local(tree, spec)? {
+        return Ok(TreePort::NotPorted(format!("no Kconfig file under {} selects KMAP_LOCAL", spec.arch.dir())));
+    }
+    let files = hook_files(tree, spec)?;
+    Ok(match read_port(spec, &files, contract) {
+        Ok(port) => TreePort::Read(port),
+        Err(what) => TreePort::Unmodelled(what),
+    })
+}
+
+/// Whether the arch's Kconfig files select KMAP_LOCAL: the tree has its port.
+fn selects_kmap_local(tree: &Path, spec: &ArchSpec) -> Result<bool> {
+    let dir = tree.join(spec.arch.dir());
+    for e in walkdir::WalkDir::new(&dir).max_depth(2).into_iter().filter_map(|e| e.ok()) {
+        if e.file_type().is_file() && e.file_name().to_string_lossy().starts_with("Kconfig") {
+            let text = crate::input::read(e.path())?;
+            let text = String::from_utf8_lossy(&text);
+            // `select KMAP_LOCAL`, possibly with an `if`.
+            if text.lines().any(|l| l.split_whitespace().take(2).eq(["select", "KMAP_LOCAL"])) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,165 @@
+//! Checking a read port with the model, and what comes out of it.
+//!
+//! Checks are memoized within a run by (port, contract, case): the same
+//! hooks on the same hardware (csky, microblaze, mips and powerpc share
+//! theirs; golden hooks equal to generated ones) and a justification that
+//! repeats the verify step are explored once.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use anyhow::Result;
+use archport_generic::model::{self, Bounds, Case, Contract, PortSpec, Trace};
+use serde::Serialize;
+
+use super::read::CPort;
+use crate::arch::Arch;
+
+/// What the model says of a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Proved,
+    Counterexample,
+    Unmodelled,
+    NotPorted,
+    NotInTree,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Proved => "proved",
+            Status::Counterexample => "counterexample",
+            Status::Unmodelled => "unmodelled",
+            Status::NotPorted => "not ported",
+            Status::NotInTree => "not in this tree",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The outcome for one arch.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every property holds in every case within the bounds.
+    Proved,
+    /// A property breaks; the trace is a shortest way to break it.
+    Counterexample {
+        property: String,
+        /// The case it breaks in.
+        case: String,
+        trace: Trace,
+    },
+    /// The C says things the reader cannot decide; nothing was checked.
+    Unmodelled { what: Vec<String> },
+    /// The arch does not use kmap_local in this tree.
+    NotPorted { why: String },
+    /// The tree has no such arch.
+    NotInTree,
+}
+
+/// What the model said of one arch.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArchVerdict {
+    pub arch: Arch,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// States explored, over every case checked.
+    pub states: usize,
+    /// The cases checked (the bounds), one each.
+    pub cases: Vec<String>,
+    /// What a reviewer should know about the C (hooks never called, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// What the model saw happen without harm in a proved port, each with
+    /// its shortest trace (nds32's post_map redirected by an interrupt).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<String>,
+}
+
+impl ArchVerdict {
+    pub fn status(&self) -> Status {
+        match self.outcome {
+            Outcome::Proved => Status::Proved,
+            Outcome::Counterexample { .. } => Status::Counterexample,
+            Outcome::Unmodelled { .. } => Status::Unmodelled,
+            Outcome::NotPorted { .. } => Status::NotPorted,
+            Outcome::NotInTree => Status::NotInTree,
+        }
+    }
+
+    pub fn is_proved(&self) -> bool {
+        matches!(self.outcome, Outcome::Proved)
+    }
+
+    /// A verdict that checked nothing.
+    pub fn without_check(arch: Arch, outcome: Outcome, notes: Vec<String>) -> ArchVerdict {
+        ArchVerdict { arch, outcome, states: 0, cases: Vec::new(), notes, witnesses: Vec::new() }
+    }
+
+    /// The property broken, for a counterexample.
+    pub fn property(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Counterexample { property, .. } => Some(property),
+            _ => None,
+        }
+    }
+}
+
+/// Checks `port` under `contract` in every case its hardware facts call
+/// for within `bounds`; the first broken case ends the check.
+pub fn check(arch: Arch, port: &CPort, contract: &Contract, bounds: &Bounds) -> Result<ArchVerdict> {
+    let cases = model::cases(&port.normal.facts, bounds);
+    let mut states = 0;
+    let mut shown = Vec::new();
+    let mut witnesses = Vec::new();
+    for case in &cases {
+        let verdict =
+            memo_check(port.under(case.debug_highmem), contract, case).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
+        states += verdict.states();
+        shown.push(format!("{case}; KM_MAX_IDX {}", contract.km_max_idx(case.debug_highmem)));
+        match verdict {
+            model::Verdict::Counterexample { property, trace, .. } => {
+                return Ok(ArchVerdict {
+                    arch,
+                    outcome: Outcome::Counterexample { property: property.to_string(), case: case.to_string(), trace },
+                    states,
+                    cases: shown,
+                    notes: port.notes.clone(),
+                    witnesses: Vec::new(),
+                });
+            }
+            model::Verdict::Proved { witnesses: seen, .. } => {
+                witnesses.extend(seen.iter().map(|w| format!("{}:\n{}", w.remark.statement(), w.trace)));
+            }
+        }
+    }
+    witnesses.dedup();
+    Ok(ArchVerdict { arch, outcome: Outcome::Proved, states, cases: shown, notes: port.notes.clone(), witnesses })
+}
+
+/// Checks the port a descriptor declares (or any port given as effects),
+/// with the same hooks with and without CONFIG_DEBUG_HIGHMEM.
+pub fn check_declared(arch: Arch, port: &PortSpec, contract: &Contract) -> Result<ArchVerdict> {
+    check(arch, &CPort::uniform(port.clone()), contract, &Bounds::standard())
+}
+
+/// One model check, done once per run for the same port, contract and case.
+fn memo_check(port: &PortSpec, contract: &Contract, case: &Case) -> Result<model::Verdict, model::ModelError> {
+    static DONE: OnceLock<Mutex<HashMap<String, model::Verdict>>> = OnceLock::new();
+    let key = format!("{port:?}|{contract:?}|{case:?}");
+    let done = DONE.get_or_init(Default::default);
+    if let Some(v) = done.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(v.clone());
+    }
+    let v = model::check(port, contract, case)?;
+    done.lock().unwrap_or_else(|e| e.into_inner()).insert(key, v.clone());
+    Ok(v)
+}
