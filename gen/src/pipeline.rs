@@ -29,6 +29,7 @@ pub struct Ported {
 
 /// Ports one arch from `tree` with the descriptors under `templates`.
 pub fn port_arch(arch: Arch, tree: &Path, templates: &Path) -> Result<Ported> {
+    require_generic_code(tree)?;
     let spec = descriptor::load(templates, arch)?;
     let tpl = Templates::load(templates, &spec)?;
     let inputs = port::read_inputs(tree, &spec)?;
@@ -38,10 +39,35 @@ pub fn port_arch(arch: Arch, tree: &Path, templates: &Path) -> Result<Ported> {
     Ok(Ported { spec, port, model, arch_text })
 }
 
-/// What porting an arch gave: its port, or evidence that the tree has it already.
+/// Fails, naming what is missing, when `tree` has no generic kmap_local
+/// code to port an arch to (the tree before the kmap_local series).
+pub fn require_generic_code(tree: &Path) -> Result<()> {
+    let kconfig = crate::input::read_optional(&tree.join("mm/Kconfig"))?.unwrap_or_default();
+    let has_config = String::from_utf8_lossy(&kconfig).lines().any(|l| l.trim() == "config KMAP_LOCAL");
+    let has_header = tree.join("include/asm-generic/kmap_size.h").is_file();
+    let missing: Vec<&str> = [
+        (!has_config).then_some("mm/Kconfig has no `config KMAP_LOCAL`"),
+        (!has_header).then_some("include/asm-generic/kmap_size.h is missing"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "{} has no generic kmap_local code to port to: {} (port a tree that has mm/highmem.c's kmap_local, such as the fetched pre-port tree)",
+            tree.display(),
+            missing.join(", and ")
+        );
+    }
+    Ok(())
+}
+
+/// What porting an arch gave: its port, evidence that the tree has it
+/// already, or that the tree has no such arch.
 pub enum Porting {
     Ported(Box<Ported>),
     Already { arch: Arch, evidence: String },
+    NotInTree { arch: Arch },
 }
 
 /// Ports each arch of `arches` from `tree`, skipping those the tree
@@ -52,6 +78,9 @@ pub fn port_each(arches: &[Arch], tree: &Path, templates: &Path, progress: Progr
         progress,
         |a| format!("port {a}"),
         |arch| {
+            if !tree.join(arch.dir()).is_dir() {
+                return Ok(Porting::NotInTree { arch });
+            }
             Ok(match already_ported(arch, tree, templates)? {
                 Some(evidence) => Porting::Already { arch, evidence },
                 None => Porting::Ported(Box::new(port_arch(arch, tree, templates)?)),
@@ -70,6 +99,9 @@ impl Outcome<Porting> {
                 Porting::Already { arch, evidence } => out
                     .failed
                     .push(per_arch::Failure { arch, error: anyhow::anyhow!("already ported ({evidence}); {why}") }),
+                Porting::NotInTree { arch } => {
+                    out.failed.push(per_arch::Failure { arch, error: anyhow::anyhow!("is not in this tree") })
+                }
             }
         }
         out

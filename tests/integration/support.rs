@@ -18,6 +18,17 @@ pub fn kernel() -> &'static KernelCache {
     K.get_or_init(|| kernel::ensure(&cache_root(), false, Progress { enabled: false }).expect("fetching the kernel"))
 }
 
+/// Debian bookworm's linux-source-6.1 tree, already ported (fetched on first use).
+pub fn tree_6_1() -> &'static std::path::Path {
+    static T: OnceLock<PathBuf> = OnceLock::new();
+    T.get_or_init(|| {
+        let fetched =
+            kernel::open(&cache_root(), kernel::Kernel::V6_1, kernel::Action::Use, Progress { enabled: false })
+                .expect("fetching linux-source-6.1");
+        fetched.ported_tree().to_path_buf()
+    })
+}
+
 /// `archport ARGS` with the shared cache, captured.
 pub fn archport(args: &[&str]) -> Output {
     archport_env(args, &[])

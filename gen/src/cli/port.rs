@@ -35,10 +35,11 @@ pub struct PortArgs {
 pub fn run(args: &PortArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let progress = global.progress();
     let (tree, golden) = args.data.trees(progress)?;
+    pipeline::require_generic_code(&tree)?;
     let templates = args.data.templates();
     let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &golden)?, args.force.force)?;
     let Outcome { done, mut failed } = pipeline::port_each(&args.arches.selected(), &tree, &templates, progress);
-    let (mut written, mut already) = (Vec::new(), Vec::new());
+    let (mut written, mut already, mut absent) = (Vec::new(), Vec::new(), Vec::new());
     for porting in done {
         match porting {
             Porting::Ported(p) => match port_layout::write(&mut out, &p.port) {
@@ -46,6 +47,10 @@ pub fn run(args: &PortArgs, global: &GlobalArgs) -> Result<ExitCode> {
                 Err(error) => failed.push(Failure { arch: p.spec.arch, error }),
             },
             Porting::Already { arch, evidence } => already.push((arch, evidence)),
+            Porting::NotInTree { arch } if args.arches.arches.contains(&arch) => {
+                failed.push(Failure { arch, error: anyhow::anyhow!("is not in this tree") })
+            }
+            Porting::NotInTree { arch } => absent.push(arch),
         }
     }
     match global.format {
@@ -60,11 +65,15 @@ pub fn run(args: &PortArgs, global: &GlobalArgs) -> Result<ExitCode> {
                 "diff": shown_path(&args.out.join(format!("{}.diff", p.port.arch))),
                 "template_lines": p.port.template_lines,
             })).collect::<Vec<_>>(),
+            "not_in_tree": absent,
             "already_ported": already.iter().map(|(a, e)| serde_json::json!({"arch": a, "evidence": e})).collect::<Vec<_>>(),
             "errors": failed.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
         }))?,
         Format::Text => {
             let mut text = String::new();
+            for arch in &absent {
+                writeln!(text, "{:<11} not in this tree, nothing written", arch.name())?;
+            }
             for (arch, evidence) in &already {
                 writeln!(text, "{:<11} already ported, nothing written ({evidence})", arch.name())?;
             }

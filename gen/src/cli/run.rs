@@ -66,6 +66,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let (tree, golden) = args.data.trees(progress)?;
     let version = args.data.version(progress)?;
     let templates = args.data.templates();
+    pipeline::require_generic_code(&tree)?;
     let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &golden)?, args.force.force)?;
 
     let work = per_arch::each(

@@ -68,6 +68,7 @@ pub fn run(args: &SeriesArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Some(t) => t.to_path_buf(),
         None => args.data.kernel(progress)?.pre_port,
     };
+    pipeline::require_generic_code(&tree)?;
     let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &tree)?, args.force.force)?;
     let opts = SeriesOptions {
         from: assemble::identity(args.signoff.as_deref(), &tree)?,

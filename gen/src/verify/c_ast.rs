@@ -70,7 +70,7 @@ pub enum Expr {
 /// Parses a sequence of statements (a function body, a macro body that
 /// is statements or one expression).
 pub fn statements(t: &[Token]) -> Vec<Stmt> {
-    let mut p = Parser { t, i: 0, depth: 0 };
+    let mut p = Parser { t, i: 0, depth: 0, overflowed: None };
     let mut out = Vec::new();
     while p.i < t.len() {
         let start = p.i;
@@ -79,13 +79,20 @@ pub fn statements(t: &[Token]) -> Vec<Stmt> {
             p.i += 1;
         }
     }
-    out
+    // Whatever the parse made of the rest, past the limit nothing counts.
+    match p.overflowed {
+        Some(line) => vec![Stmt::Unparsed { what: format!("nesting deeper than {MAX_DEPTH}"), line }],
+        None => out,
+    }
 }
 
 /// Parses one expression, for a macro body that is an expression.
 pub fn expression(t: &[Token]) -> Expr {
-    let mut p = Parser { t, i: 0, depth: 0 };
+    let mut p = Parser { t, i: 0, depth: 0, overflowed: None };
     let e = p.expr();
+    if let Some(line) = p.overflowed {
+        return Expr::Unparsed(format!("nesting deeper than {MAX_DEPTH}"), line);
+    }
     if p.i < t.len() && p.at(0) != ";" {
         return Expr::Unparsed(format!("`{}`", crate::verify::cpp::join(&t[p.i..])), p.line());
     }
@@ -120,6 +127,8 @@ struct Parser<'a> {
     t: &'a [Token],
     i: usize,
     depth: usize,
+    /// The line where nesting went past the limit, if it did.
+    overflowed: Option<u32>,
 }
 
 impl Parser<'_> {
@@ -149,7 +158,11 @@ impl Parser<'_> {
 
     fn deeper(&mut self) -> bool {
         self.depth += 1;
-        self.depth > MAX_DEPTH
+        let too_deep = self.depth > MAX_DEPTH;
+        if too_deep && self.overflowed.is_none() {
+            self.overflowed = Some(self.line());
+        }
+        too_deep
     }
 
     fn too_deep_stmt(&mut self) -> Stmt {

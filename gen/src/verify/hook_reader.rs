@@ -574,9 +574,21 @@ impl Reader<'_> {
             Hook::UnmapIdx => Var::SlotColour,
             _ => return,
         };
+        // The colour-aware slot for a fixmap that grows down, as later
+        // kernels lay xtensa's out: the model's addresses grow up.
+        let reversed = Poly::calc_idx()
+            .mul(&Poly::var(Var::Colours))
+            .add(&Poly::var(Var::Colours), 1)
+            .add(&Poly::constant(1), -1)
+            .add(&Poly::var(colour), -1);
         match ret {
             Val::Index(p) if p == Poly::calc_idx() => {}
             Val::Index(p) if p == Poly::coloured(colour) => self.effects.push(Effect::ColourIndex),
+            Val::Index(p) if p == reversed => self.problems.push(format!(
+                "{}: {} picks the slot of the reversed colour, for a fixmap that grows down from FIXADDR_TOP; the model lays the fixmap out upwards, as 5.10 does, and cannot tell whether this one is right",
+                self.file,
+                hook.c_name()
+            )),
             other => self.problems.push(format!(
                 "{}: {} computes the slot {}, neither the generic one nor a colour-aware one",
                 self.file,
@@ -618,6 +630,7 @@ fn binary(op: &str, x: Val, y: Val) -> Val {
         ("-", Index(a), Index(b)) => Index(a.add(&b, -1)),
         ("*", Index(a), Index(b)) => Index(a.mul(&b)),
         ("+", Index(a), Int(c)) | ("+", Int(c), Index(a)) => Index(a.add(&Poly::constant(c), 1)),
+        ("-", Index(a), Int(c)) => Index(a.add(&Poly::constant(c), -1)),
         ("*", Index(a), Int(c)) | ("*", Int(c), Index(a)) => Index(a.mul(&Poly::constant(c))),
         (op, x, y) => Unknown(format!("{} {op} {}", describe(&x), describe(&y))),
     }
@@ -666,3 +679,7 @@ fn describe(v: &Val) -> String {
         Val::Unknown(what) => format!("`{what}`"),
     }
 }
+
+#[cfg(test)]
+#[path = "hook_reader_tests.rs"]
+mod tests;
