@@ -9,6 +9,7 @@
 //!   port the model checks (per CONFIG_DEBUG_HIGHMEM setting);
 //! - `contract`: a tree's mm/highmem.c as the model's `Contract`;
 //! - `verdict`: the checks, memoized within a run, and their outcomes;
+//! - `old_code`: the arch's old kmap_atomic operations, kept or dropped;
 //! - `call_sites`: a function's kmap_local calls as a task script.
 //!
 //! Invariant: what the reader cannot decide is unmodelled with its file
@@ -20,6 +21,7 @@ pub mod call_sites;
 pub mod contract;
 pub mod cpp;
 pub mod hook_reader;
+pub mod old_code;
 mod read;
 mod verdict;
 
@@ -29,7 +31,7 @@ use archport_generic::Hook;
 
 use crate::arch::Arch;
 
-pub use read::{declared_port, generated_port, hook_files, read_port, tree_port, CPort, TreePort};
+pub use read::{declared_port, generated_port, hook_files, read_port, tree_port, CPort, HookFiles, TreePort};
 pub use verdict::{check, check_declared, ArchVerdict, Outcome, Status};
 
 /// Where an arch's hooks live.
