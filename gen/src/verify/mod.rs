@@ -149,16 +149,23 @@ fn describe(effects: Option<&Vec<archport_generic::GuardedEffect>>) -> String {
 }
 
 /// The cases a port is checked in: chosen by its hardware facts alone
-/// (`model::cases`), within the standard bounds.
-pub fn bounds_for(port: &PortSpec) -> Vec<Case> {
-    model::cases(&port.facts, &Bounds::standard())
+/// (`model::cases`), within `bounds`.
+pub fn bounds_for(port: &PortSpec, bounds: &Bounds) -> Vec<Case> {
+    model::cases(&port.facts, bounds)
 }
 
-/// Checks a port against a variant of the 5.10 generic code, every case
-/// on its own core where there are several.
+/// Checks a port against a variant of the 5.10 generic code within the
+/// standard bounds.
 pub fn check(arch: Arch, port: &PortSpec, variant: Variant) -> Result<ArchVerdict> {
+    check_within(arch, port, variant, &Bounds::standard())
+}
+
+/// Checks a port against a variant of the 5.10 generic code within
+/// `bounds` (`Bounds::deep()` for the deep profile), every case on its
+/// own core where there are several.
+pub fn check_within(arch: Arch, port: &PortSpec, variant: Variant, bounds: &Bounds) -> Result<ArchVerdict> {
     let contract = variant.contract();
-    let cases = bounds_for(port);
+    let cases = bounds_for(port, bounds);
     let verdicts = model::check_all(port, &contract, &cases).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
     let mut states = 0;
     let mut shown = Vec::new();

@@ -26,6 +26,7 @@
 //! - `sched.rs`: the transitions: context switch, wake-up, migration,
 //!   interrupt arrival, and a step of code.
 //! - `machine.rs`: the fixed part of a check, and its initial state.
+//! - `symmetry.rs`: CPUs renamed to one representative per class.
 //! - `checker.rs`: the breadth-first search and its [`Verdict`].
 //! - [`Property`] (`property.rs`), [`Trace`] (`trace.rs`), `narrator.rs`,
 //!   `replay.rs`: what can go wrong, and how a trace is told.
@@ -54,6 +55,7 @@ mod replay;
 mod scenario;
 mod sched;
 mod state;
+mod symmetry;
 mod trace;
 
 #[cfg(test)]

@@ -214,6 +214,28 @@ impl Scenario {
         deepest
     }
 
+    /// Whether some page is mapped or written by more than one script.
+    pub(super) fn shared_pages(&self) -> bool {
+        let pages = |ops: &[Op]| -> Vec<Page> {
+            let mut p: Vec<Page> = ops
+                .iter()
+                .filter_map(|op| match *op {
+                    Op::Map(p) | Op::WritePkmap(p) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            p.sort_unstable();
+            p.dedup();
+            p
+        };
+        let mut all: Vec<Page> =
+            self.tasks.iter().map(|t| &t.ops[..]).chain([&self.interrupt[..]]).flat_map(pages).collect();
+        let used = all.len();
+        all.sort_unstable();
+        all.dedup();
+        all.len() != used
+    }
+
     /// Completions the scripts use: one more than the highest number.
     pub(super) fn completions(&self) -> u8 {
         let all = self.tasks.iter().flat_map(|t| &t.ops).chain(&self.interrupt);
