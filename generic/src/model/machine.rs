@@ -47,10 +47,11 @@ impl Machine {
         case.validate()?;
         let hooks = ActiveHooks::new(port);
         let layout = Layout::new(case, &port.facts, contract, hooks.performs(Hook::MapIdx, Effect::ColourIndex));
-        let shape = Shape::new(case, &port.facts, &layout).map_err(|_| ModelError {
-            location: Location::Bounds,
-            kind: ErrorKind::TooLarge { what: "bytes of machine state", limit: super::state::STATE_BYTES },
-        })?;
+        let shape =
+            Shape::new(case, &port.facts, &layout, contract.stack == IndexStack::PerCpu).map_err(|_| ModelError {
+                location: Location::Bounds,
+                kind: ErrorKind::TooLarge { what: "bytes of machine state", limit: super::state::STATE_BYTES },
+            })?;
         let scenario = &case.scenario;
         let compiler = Compiler {
             contract,

@@ -15,6 +15,7 @@ use crate::{DcacheKind, HardwareFacts, Page, Pfn, PteVal};
 
 /// Bytes a state may take; a case that needs more is rejected as too large.
 pub(super) const STATE_BYTES: usize = 256;
+const _: () = assert!(STATE_BYTES == 1 << u8::BITS, "State::byte indexes with a u8");
 /// Most CPUs, tasks, pages and nested mappings per script a case may have.
 pub(super) const MAX_CPUS: usize = 4;
 pub(super) const MAX_TASKS: usize = 4;
@@ -33,6 +34,11 @@ pub(super) struct State {
 impl State {
     pub fn get(&self, at: usize) -> u8 {
         self.bytes[at]
+    }
+
+    /// The byte at `at`: a state is at most 256 bytes, so no bound check.
+    pub fn byte(&self, at: u8) -> u8 {
+        self.bytes[usize::from(at)]
     }
 
     pub fn set(&mut self, at: usize, value: u8) {
@@ -267,11 +273,14 @@ pub(super) struct Shape {
 impl Shape {
     /// Offsets for a case on hardware with `facts`, or the bytes it would
     /// need when they exceed [`STATE_BYTES`].
-    pub fn new(case: &Case, facts: &HardwareFacts, layout: &Layout) -> Result<Shape, usize> {
+    /// `per_cpu_stack` says whether CPUs have index stacks of their own.
+    pub fn new(case: &Case, facts: &HardwareFacts, layout: &Layout, per_cpu_stack: bool) -> Result<Shape, usize> {
         let (cpus, slots, pages) = (layout.cpus, layout.slots, layout.pages as usize);
         let ctrl_size = 1 + layout.ctrl_cap;
         let held = case.task_depth().max(case.interrupt_depth()).max(1) as usize;
-        let cpu_size = 3 + 2 * Ctx::size(held) + ctrl_size;
+        // The restore holds no mapping of its own; a CPU's stack exists
+        // only when the contract keeps one per CPU.
+        let cpu_size = 3 + Ctx::size(held) + Ctx::size(0) + if per_cpu_stack { ctrl_size } else { 0 };
         let task_size = Ctx::size(held) + ctrl_size + 3;
         let line_bytes = match facts.dcache {
             DcacheKind::Pipt => 0,
@@ -344,10 +353,10 @@ impl Shape {
                 }
             }
         }
-        let ctx_values = |at: usize, roles: &mut Vec<(Position, Value)>| {
-            roles[at + Ctx::SLOT].1 = Value::Loc;
-            for i in 0..self.held {
-                roles[at + Ctx::HELD + 1 + 2 * i].1 = Value::LocPlus1;
+        let ctx_values = |ctx: Ctx, roles: &mut Vec<(Position, Value)>| {
+            roles[ctx.at + Ctx::SLOT].1 = Value::Loc;
+            for i in 0..ctx.cap {
+                roles[ctx.at + Ctx::HELD + 1 + 2 * i].1 = Value::LocPlus1;
             }
         };
         for cpu in 0..cpus {
@@ -356,11 +365,11 @@ impl Shape {
                 roles[at + off] = (Position::Cpu { cpu: cpu as u8, offset: off as u16 }, Value::Plain);
             }
             roles[at + 2].1 = Value::Loc;
-            ctx_values(self.irq(cpu).at, &mut roles);
-            ctx_values(self.restore(cpu).at, &mut roles);
+            ctx_values(self.irq(cpu), &mut roles);
+            ctx_values(self.restore(cpu), &mut roles);
         }
         for task in 0..self.task_count {
-            ctx_values(self.task_ctx(task).at, &mut roles);
+            ctx_values(self.task_ctx(task), &mut roles);
             roles[self.task_field(task, 1)].1 = Value::Cpu;
         }
         roles
@@ -517,12 +526,12 @@ impl Shape {
 
     /// `cpu`'s restore of the incoming task's mappings, if in progress.
     pub fn restore(&self, cpu: usize) -> Ctx {
-        Ctx { at: self.cpu(cpu) + 3 + Ctx::size(self.held), cap: self.held }
+        Ctx { at: self.cpu(cpu) + 3 + Ctx::size(self.held), cap: 0 }
     }
 
     /// The CPU's own index stack (used only with a per-CPU stack).
     pub fn cpu_ctrl(&self, cpu: usize) -> Ctrl {
-        Ctrl(self.cpu(cpu) + 3 + 2 * Ctx::size(self.held))
+        Ctrl(self.cpu(cpu) + 3 + Ctx::size(self.held) + Ctx::size(0))
     }
 
     // Per task.

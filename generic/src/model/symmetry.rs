@@ -31,9 +31,10 @@ pub(super) struct Symmetry {
     /// One renaming per permutation of the CPUs, by `perm_index`.
     plans: Vec<Plan>,
     /// For each CPU, the bytes that describe it, in the same relative
-    /// order for every CPU, then the bytes elsewhere that name a CPU or a
-    /// slot; each with what its value means.
-    views: Vec<Vec<(u16, Value)>>,
+    /// order for every CPU: first those taken as they are, then those
+    /// that name a CPU or a slot (its own and the ones elsewhere), with
+    /// what their value means.
+    views: Vec<ViewPlan>,
     /// For each CPU, each loc as that CPU sees it: its own slots by their
     /// place in its range, other CPUs' slots alike, pkmap addresses as
     /// they are.
@@ -64,6 +65,10 @@ impl Scratch {
 /// Where a byte sits relative to the CPU that owns it: the region, the
 /// slot or offset within the CPU's part of it, the byte within that.
 type Order = (usize, usize, usize);
+
+/// How to read one CPU's view: the bytes taken as they are, then the
+/// bytes naming a CPU or a slot with what they name.
+type ViewPlan = (Vec<u8>, Vec<(u8, Value)>);
 
 /// A renaming of CPUs: `cpu_map[old] = new`.
 pub(super) type Renaming = [u8; MAX_CPUS];
@@ -122,16 +127,13 @@ impl Symmetry {
                 None => {}
             }
         }
-        let views: Vec<Vec<(u16, Value)>> = own
+        let views = own
             .into_iter()
             .map(|mut bytes| {
                 bytes.sort_by_key(|&(_, order)| order);
-                bytes
-                    .iter()
-                    .map(|&(i, _)| i as u16)
-                    .chain(refs.iter().copied())
-                    .map(|i| (i, values[usize::from(i)]))
-                    .collect()
+                let all = bytes.iter().map(|&(i, _)| i as u8).chain(refs.iter().map(|&i| i as u8));
+                let (plain, named): (Vec<u8>, Vec<u8>) = all.partition(|&i| values[usize::from(i)] == Value::Plain);
+                (plain, named.into_iter().map(|i| (i, values[usize::from(i)])).collect())
             })
             .collect();
         let relative = (0..cpus)
@@ -158,7 +160,7 @@ impl Symmetry {
         for (cpu, view) in scratch.views.iter_mut().enumerate().take(self.cpus) {
             self.view(s, cpu, view);
         }
-        let (views, n) = (&scratch.views, self.views[0].len());
+        let (views, n) = (&scratch.views, self.views[0].0.len() + self.views[0].1.len());
         let mut order: [u8; MAX_CPUS] = std::array::from_fn(|c| c as u8);
         order[..self.cpus].sort_by(|&a, &b| views[usize::from(a)][..n].cmp(&views[usize::from(b)][..n]));
         let mut cpu_map: Renaming = [0; MAX_CPUS];
@@ -188,10 +190,14 @@ impl Symmetry {
     }
 
     /// What CPU `cpu` holds, told the same way whichever number it has.
-    fn view(&self, s: &State, cpu: usize, out: &mut [u8]) {
+    fn view(&self, s: &State, cpu: usize, out: &mut [u8; STATE_BYTES]) {
+        let (plain, named) = &self.views[cpu];
+        for (o, &i) in out.iter_mut().zip(plain) {
+            *o = s.byte(i);
+        }
         let relative = &self.relative[cpu];
-        for (o, &(i, value)) in out.iter_mut().zip(&self.views[cpu]) {
-            let v = s.get(usize::from(i));
+        for (o, &(i, value)) in out[plain.len()..].iter_mut().zip(named) {
+            let v = s.byte(i);
             *o = match value {
                 Value::Plain => v,
                 Value::Loc if v == NONE => 0,
