@@ -10,17 +10,13 @@
 //! are always zero (or [`NONE`]), so equal machines have equal bytes.
 
 use super::layout::{Layout, Loc};
+pub(super) use super::scenario::{MAX_CPUS, MAX_TASKS};
 use super::scenario::Case;
 use crate::{DcacheKind, HardwareFacts, Page, Pfn, PteVal};
 
 /// Bytes a state may take; a case that needs more is rejected as too large.
 pub(super) const STATE_BYTES: usize = 256;
 const _: () = assert!(STATE_BYTES == 1 << u8::BITS, "State::byte indexes with a u8");
-/// Most CPUs, tasks, pages and nested mappings per script a case may have.
-pub(super) const MAX_CPUS: usize = 4;
-pub(super) const MAX_TASKS: usize = 4;
-pub(super) const MAX_PAGES: usize = 8;
-pub(super) const MAX_HELD: usize = 20;
 
 /// "Nothing here": an idle CPU, an absent context, no slot.
 pub(super) const NONE: u8 = 0xFF;
