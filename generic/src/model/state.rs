@@ -10,8 +10,8 @@
 //! are always zero (or [`NONE`]), so equal machines have equal bytes.
 
 use super::layout::{Layout, Loc};
-pub(super) use super::scenario::{MAX_CPUS, MAX_TASKS};
 use super::scenario::Case;
+pub(super) use super::scenario::{MAX_CPUS, MAX_TASKS};
 use crate::{DcacheKind, HardwareFacts, Page, Pfn, PteVal};
 
 /// Bytes a state may take; a case that needs more is rejected as too large.
