@@ -32,9 +32,10 @@
 //!   `replay.rs`: what can go wrong, and how a trace is told.
 //! - `error.rs`: inputs that cannot be checked at all.
 //!
-//! Modules depend on each other in that order and never back: `trace`
-//! shows what `hardware` and `layout` define, `generic_code` and `sched`
-//! extend the `Machine` that `program` and `contract` feed.
+//! No two modules import each other, directly or through others:
+//! `trace` shows what `hardware` and `layout` define and is not imported
+//! by them; `generic_code` and `sched` extend the `Machine` that
+//! `program` and `contract` feed, and neither of those imports them.
 //!
 //! Architecture invariant: no I/O here either; a check takes values and
 //! returns a value.
