@@ -349,6 +349,21 @@ pub fn load(root: &Path, arch: Arch) -> Result<ArchSpec> {
 }
 
 fn validate(d: &Descriptor, arch: Arch, path: &Path) -> Result<()> {
+    // Ports are generated for the 5.10 generic code: a hook it never
+    // calls (set_pte, which later kernels added) would be dead C.
+    let target = archport_generic::model::Contract::linux_5_10();
+    for hook in d.hooks.keys() {
+        if !target.calls(*hook) {
+            let known: Vec<&str> = target.hooks().iter().map(|h| h.name()).collect();
+            bail!(
+                "{}: hook `{}` is not one the {} generic code calls ({})",
+                path.display(),
+                hook.name(),
+                target.name,
+                known.join(", ")
+            );
+        }
+    }
     let facts = serde_json::to_value(d.facts)?;
     for field in facts.as_object().into_iter().flat_map(|o| o.keys()) {
         if d.reasons.get(field).is_none_or(|r| r.trim().is_empty()) {

@@ -74,6 +74,17 @@ fn descriptor_unknown_field_names_it() {
 }
 
 #[test]
+fn a_hook_the_target_generic_code_never_calls_is_refused() {
+    // set_pte is in the declared contract (later kernels call it), not in
+    // the 5.10 code ports are generated for.
+    let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
+    let hook = "[hooks.set_pte]\neffects = [\"pte_write\"]\nc = \"set_pte(ptep, ptev)\"\n\n[hooks.post_map]";
+    edit(&tpl.path().join("arm/port.toml"), "[hooks.post_map]", hook);
+    let o = port_arm(tree.path(), tpl.path(), out.path());
+    fails_with(&o, &["arm/port.toml", "hook `set_pte` is not one the Linux 5.10 generic code calls"]);
+}
+
+#[test]
 fn template_error_names_the_template() {
     let (tree, tpl, out) = (mini_tree(Arch::Arm), templates_copy(), tempfile::tempdir().unwrap());
     std::fs::write(tpl.path().join("arm/high_get.tera"), "line one\n{{ no_such_variable }}\n").unwrap();

@@ -234,9 +234,11 @@ fn text(
         let _ = writeln!(out, "{:<11} {:<17} {:>9}", r.arch.name(), r.status().name(), r.states);
     }
     if !quiet {
-        if let Some(c) = tree_contract.filter(|c| c.contract != Contract::linux_5_10()) {
+        let base = Contract::linux_5_10();
+        let differs = |c: &&contract::TreeContract| Contract { name: base.name.clone(), ..c.contract.clone() } != base;
+        if let Some(c) = tree_contract.filter(differs) {
             let _ = writeln!(out, "\nthe tree's generic code differs from the 5.10 code archport generates for:");
-            let _ = writeln!(out, "{}\n{}", c.contract, Contract::linux_5_10());
+            let _ = writeln!(out, "{}\n{base}", c.contract);
         }
         let _ = writeln!(out, "\nthe generic code checked against:\n{contract}\n");
         // Each distinct case once, with the arches checked in it.

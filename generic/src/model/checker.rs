@@ -15,6 +15,10 @@
 //! of each state's hash beside them: each new state is hashed once and
 //! probed once (the entry API), and the table grows without touching the
 //! arena. Per state that is about `len + 17` bytes and no allocation.
+//! Two reductions keep the states few: steps that touch only their own
+//! CPU run at once when their CPU can do nothing else (`sched.rs`), and
+//! CPUs are renamed to one representative per class (`symmetry.rs`),
+//! which keeps counterexamples shortest.
 //!
 //! Why not the `stateright` crate: it was evaluated against this checker
 //! (see ARCHITECTURE.md, "The model checker"). Its checkers keep 64-bit
@@ -41,6 +45,7 @@ use super::replay::replay;
 use super::scenario::Case;
 use super::sched::Action;
 use super::state::State;
+use super::symmetry::Scratch;
 use super::trace::{Remark, Trace, Witness};
 
 /// The outcome of a check.
@@ -93,7 +98,12 @@ impl Verdict {
 /// Checks `port` against the generic code `contract` describes, in `case`.
 pub fn check(port: &PortSpec, contract: &Contract, case: &Case) -> Result<Verdict, ModelError> {
     let machine = Machine::new(port, contract, case)?;
-    Ok(Search::new(&machine).run(case))
+    Ok(search(&machine, case))
+}
+
+/// Searches every state `machine` reaches in `case`.
+pub(super) fn search(machine: &Machine, case: &Case) -> Verdict {
+    Search::new(machine).run(case)
 }
 
 /// Checks `port` in each of `cases`, on as many threads as the machine
@@ -130,11 +140,9 @@ type Origin = (u32, Action);
 /// One breadth-first search.
 struct Search<'m> {
     m: &'m Machine,
-    /// Bytes per state.
-    len: usize,
     /// Every distinct state, in the order found: the seen set's storage
-    /// and, read from `next` on, the queue.
-    arena: Vec<u8>,
+    /// and, read from a cursor on, the queue.
+    arena: Arena,
     /// Arena indexes, with the high half of each state's hash.
     seen: HashTable<(u32, u32)>,
     /// For every state but the initial one, where it came from.
@@ -143,61 +151,93 @@ struct Search<'m> {
     remarks: Vec<(Remark, Origin)>,
 }
 
+/// States stored back to back in chunks of a fixed size, so that growing
+/// never moves what is stored.
+struct Arena {
+    /// Bytes per state.
+    len: usize,
+    chunks: Vec<Vec<u8>>,
+    count: usize,
+}
+
+impl Arena {
+    /// States per chunk.
+    const CHUNK: usize = 1 << 14;
+
+    fn new(len: usize) -> Arena {
+        Arena { len: len.max(1), chunks: Vec::new(), count: 0 }
+    }
+
+    fn get(&self, id: usize) -> &[u8] {
+        let at = (id % Arena::CHUNK) * self.len;
+        &self.chunks[id / Arena::CHUNK][at..at + self.len]
+    }
+
+    /// Stores `bytes` as the next state; returns its number.
+    fn push(&mut self, bytes: &[u8]) -> usize {
+        if self.count.is_multiple_of(Arena::CHUNK) {
+            self.chunks.push(Vec::with_capacity(Arena::CHUNK * self.len));
+        }
+        self.chunks.last_mut().expect("a chunk was made above").extend_from_slice(bytes);
+        self.count += 1;
+        self.count - 1
+    }
+}
+
 impl<'m> Search<'m> {
     fn new(m: &'m Machine) -> Search<'m> {
-        let len = m.platform.shape.len;
-        Search { m, len, arena: Vec::new(), seen: HashTable::new(), origins: Vec::new(), remarks: Vec::new() }
+        let arena = Arena::new(m.platform.shape.len);
+        Search { m, arena, seen: HashTable::with_capacity(1 << 12), origins: Vec::new(), remarks: Vec::new() }
     }
 
     fn count(&self) -> usize {
-        self.arena.len() / self.len.max(1)
-    }
-
-    fn state(&self, id: usize) -> State {
-        State::from_bytes(&self.arena[id * self.len..(id + 1) * self.len])
+        self.arena.count
     }
 
     /// Adds `s` unless it was seen; returns whether it was new.
     fn insert(&mut self, s: &State) -> bool {
-        let bytes = s.bytes(self.len);
+        let bytes = s.bytes(self.m.platform.shape.len);
         let hash = hash_bytes(bytes);
         let high = (hash >> 32) as u32;
-        let (arena, len) = (&self.arena, self.len);
+        let arena = &self.arena;
         let entry = self.seen.entry(
             table_hash(high),
-            |&(id, h)| h == high && &arena[id as usize * len..(id as usize + 1) * len] == bytes,
+            |&(id, h)| h == high && arena.get(id as usize) == bytes,
             |&(_, h)| table_hash(h),
         );
         match entry {
             hashbrown::hash_table::Entry::Occupied(_) => false,
             hashbrown::hash_table::Entry::Vacant(slot) => {
-                let id = (self.arena.len() / len.max(1)) as u32;
-                slot.insert((id, high));
-                self.arena.extend_from_slice(bytes);
+                let id = self.arena.push(bytes);
+                slot.insert((id as u32, high));
                 true
             }
         }
     }
 
     fn run(mut self, case: &Case) -> Verdict {
-        let initial = self.m.initial();
+        let mut initial = self.m.initial();
+        let mut scratch = Scratch::new(initial);
+        self.m.canonicalize(&mut initial, &mut scratch);
         self.insert(&initial);
         let mut actions = Vec::new();
         let mut silent = Narrator::silent();
         let mut next = 0;
+        let len = self.m.platform.shape.len;
+        let (mut state, mut succ) = (initial, initial);
         while next < self.count() {
-            let state = self.state(next);
+            state.load(self.arena.get(next));
             actions.clear();
             self.m.actions(&state, &mut actions);
             for &action in &actions {
-                let mut succ = state;
+                succ.load(state.bytes(len));
                 if let Err(violation) = self.m.apply(&mut succ, action, &mut silent) {
                     let mut path = self.path_to(next as u32);
                     path.push(action);
                     let trace = replay(self.m, &path);
                     debug_assert_eq!(
-                        trace.steps.last().and_then(|s| s.violation.as_ref()),
-                        Some(&violation),
+                        trace.steps.last().and_then(|s| s.violation.as_ref()).map(|v| v.property),
+                        Some(violation.property),
                         "a replay ends where the search did"
                     );
                     let states = self.count();
@@ -208,6 +248,7 @@ impl<'m> Search<'m> {
                         self.remarks.push((remark, (next as u32, action)));
                     }
                 }
+                self.m.canonicalize(&mut succ, &mut scratch);
                 if self.insert(&succ) {
                     self.origins.push((next as u32, action));
                 }
@@ -244,20 +285,25 @@ impl<'m> Search<'m> {
     }
 }
 
-/// A 64-bit hash of a state's bytes, a word at a time: states come from
-/// no adversary, so speed beats SipHash's guarantees.
+/// A 64-bit hash of a state's bytes, two words at a time in two lanes
+/// that the CPU runs side by side: states come from no adversary, so
+/// speed beats SipHash's guarantees.
 fn hash_bytes(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h: u64 = bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let w = u64::from_le_bytes(w.try_into().expect("chunks of 8"));
-        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+    const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let (mut a, mut b) = (bytes.len() as u64, K2);
+    let mut pairs = bytes.chunks_exact(16);
+    for p in &mut pairs {
+        a = (a ^ word(&p[..8])).wrapping_mul(K1).rotate_left(31);
+        b = (b ^ word(&p[8..])).wrapping_mul(K2).rotate_left(27);
     }
-    let mut tail = [0u8; 8];
-    tail[..words.remainder().len()].copy_from_slice(words.remainder());
-    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    h ^ (h >> 32)
+    let mut tail = [0u8; 16];
+    tail[..pairs.remainder().len()].copy_from_slice(pairs.remainder());
+    a = (a ^ word(&tail[..8])).wrapping_mul(K1);
+    b = (b ^ word(&tail[8..])).wrapping_mul(K2);
+    let h = (a ^ b.rotate_left(32)).wrapping_mul(K1);
+    h ^ (h >> 29)
 }
 
 /// The table's hash for a state whose hash has high half `high`: spread

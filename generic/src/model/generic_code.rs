@@ -8,7 +8,7 @@
 //! the generic code says its invariants failed.
 
 use super::contract::{Contract, IndexStack};
-use super::hook_runner::{lazily, slot_of, HookRunner};
+use super::hook_runner::{slot_of, HookRunner};
 use super::layout::{Addr, Loc};
 use super::machine::Machine;
 use super::narrator::Narrator;
@@ -192,9 +192,9 @@ impl Exec<'_> {
             KmapLine::Push(page) => self.push(page)?,
             KmapLine::SetPte(page) => {
                 let slot = self.slot();
-                let deferred = self.m.platform.set_pte(self.s, self.cpu, slot, Some(page));
+                let written = self.m.platform.set_pte(self.s, self.cpu, slot, Some(page));
                 let at = layout.addr(slot);
-                self.n.say(|| format!("set_pte_at({at}, P{page}){}", lazily(deferred)));
+                self.n.say(|| format!("set_pte_at({at}, P{page}){}", written.note()));
             }
             KmapLine::Save(page) => {
                 let slot = self.slot();
@@ -245,9 +245,9 @@ impl Exec<'_> {
             }
             KunmapLine::PteClear => {
                 let slot = self.slot();
-                let deferred = p.set_pte(self.s, self.cpu, slot, None);
+                let written = p.set_pte(self.s, self.cpu, slot, None);
                 let at = layout.addr(slot);
-                self.n.say(|| format!("pte_clear({at}){}", lazily(deferred)));
+                self.n.say(|| format!("pte_clear({at}){}", written.note()));
             }
             KunmapLine::Pop => {
                 let (slot, (_, page)) = (self.slot(), self.ctx.held_top(self.s).expect("the unmapped one is held"));
@@ -311,9 +311,9 @@ impl Exec<'_> {
         let pfn = p.shape.task_ctrl(self.task).saved(self.s, i).expect("the restore points at a live index");
         match line {
             RestoreLine::SetPte => {
-                let deferred = p.set_pte(self.s, self.cpu, slot, Some(pfn));
+                let written = p.set_pte(self.s, self.cpu, slot, Some(pfn));
                 let at = p.layout.addr(slot);
-                self.n.say(|| format!("set_pte_at({at}, P{pfn}){}", lazily(deferred)));
+                self.n.say(|| format!("set_pte_at({at}, P{pfn}){}", written.note()));
                 Ok(())
             }
             RestoreLine::Next => {

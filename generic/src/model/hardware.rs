@@ -52,6 +52,27 @@ pub(super) struct Platform {
     pub shape: Shape,
 }
 
+/// What became of a PTE write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Written {
+    /// Lazy MMU mode queued it.
+    Deferred,
+    /// It reached the page table; the MMU may have loaded the old PTE's
+    /// translation into the TLB just before (`tlb_speculative_fill`).
+    Now(Option<(Addr, Pfn)>),
+}
+
+impl Written {
+    /// What a trace adds after the write.
+    pub fn note(self) -> String {
+        match self {
+            Written::Deferred => " (deferred by lazy MMU mode)".to_string(),
+            Written::Now(None) => String::new(),
+            Written::Now(Some((at, pfn))) => format!(" (the MMU loaded {at}->P{pfn} into the TLB ahead of the change)"),
+        }
+    }
+}
+
 /// A TLB entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum TlbEntry {
@@ -131,15 +152,14 @@ impl Platform {
         self.shape.set_tlb(s, cpu, slot, tlb_byte(entry));
     }
 
-    /// `set_pte()` / `pte_clear()` on `cpu`; returns whether lazy MMU mode
-    /// deferred the write.
-    pub fn set_pte(&self, s: &mut State, cpu: usize, slot: Loc, val: PteVal) -> bool {
+    /// `set_pte()` / `pte_clear()` on `cpu`; says whether lazy MMU mode
+    /// deferred the write, or the MMU filled its TLB from the old PTE first.
+    pub fn set_pte(&self, s: &mut State, cpu: usize, slot: Loc, val: PteVal) -> Written {
         if self.facts.lazy_mmu {
             self.shape.set_deferred(s, cpu, slot, val.map_or(1, |pfn| pfn as u8 + 2));
-            true
+            Written::Deferred
         } else {
-            self.commit(s, cpu, slot, val);
-            false
+            Written::Now(self.commit(s, cpu, slot, val).map(|pfn| (self.layout.addr(slot), pfn)))
         }
     }
 
@@ -157,25 +177,32 @@ impl Platform {
 
     /// `arch_flush_lazy_mmu_mode()` on `cpu`: the queued writes, each
     /// with the TLB flush queued behind it.
-    pub fn flush_deferred(&self, s: &mut State, cpu: usize) {
+    pub fn flush_deferred(&self, s: &mut State, cpu: usize) -> Written {
+        let mut filled = None;
         if !self.facts.lazy_mmu {
-            return;
+            return Written::Now(filled);
         }
         for slot in 0..self.layout.slots as Loc {
             if let Some(val) = self.deferred_write(s, cpu, slot) {
                 let flush = self.shape.deferred(s, cpu, slot) & FLUSH_AFTER != 0;
                 self.shape.set_deferred(s, cpu, slot, 0);
-                self.commit(s, cpu, slot, val);
+                if let Some(pfn) = self.commit(s, cpu, slot, val) {
+                    filled = Some((self.layout.addr(slot), pfn));
+                }
                 if flush {
                     self.set_tlb(s, cpu, slot, None);
                 }
             }
         }
+        Written::Now(filled)
     }
 
-    fn commit(&self, s: &mut State, cpu: usize, slot: Loc, val: PteVal) {
+    /// Writes the PTE; returns the frame the MMU loaded ahead of the
+    /// change, when it did.
+    fn commit(&self, s: &mut State, cpu: usize, slot: Loc, val: PteVal) -> Option<Pfn> {
         let old = self.pte(s, slot);
-        if self.facts.tlb_speculative_fill && old.is_some() && old != val && self.tlb(s, cpu, slot).is_none() {
+        let fill = self.facts.tlb_speculative_fill && old.is_some() && old != val && self.tlb(s, cpu, slot).is_none();
+        if fill {
             self.set_tlb(s, cpu, slot, old.map(TlbEntry::Maps));
         }
         self.shape.set_pte(s, slot, val);
@@ -185,6 +212,11 @@ impl Platform {
             }
         } else if self.facts.tlb_caches_cleared_pte && val.is_some() && self.tlb(s, cpu, slot).is_none() {
             self.set_tlb(s, cpu, slot, Some(TlbEntry::NotPresent));
+        }
+        if fill {
+            old
+        } else {
+            None
         }
     }
 

@@ -12,7 +12,7 @@
 //! default: nothing, the plain slot, or for `set_pte` a PTE write.
 
 use super::hardware::Platform;
-use super::layout::{Layout, Loc};
+use super::layout::{Addr, Layout, Loc};
 use super::narrator::Narrator;
 use super::port::ActiveHooks;
 use super::program::Acting;
@@ -51,26 +51,16 @@ impl HookRunner<'_> {
         }
     }
 
-    /// The effects `hook` performs here: its own, or its default's.
-    fn effects(&self, hook: Hook) -> &[Effect] {
-        match self.hooks.get(hook) {
-            Some(effects) => effects,
-            None if hook == Hook::SetPte => &SET_PTE_DEFAULT,
-            None => &[],
-        }
-    }
-
     /// Performs `hook`'s effects, or the one step asked for, in order.
     fn act(&mut self, hook: Hook, vaddr: Vaddr, pteval: Option<PteVal>) {
-        let effects = self.effects(hook);
+        let effects = effects_of(self.hooks, hook);
         let range = match self.step {
             Some(k) => k.min(effects.len())..(k + 1).min(effects.len()),
             None => 0..effects.len(),
         };
-        let (steps, done) = (effects.len(), effects[range.clone()].to_vec());
         let slot = self.platform.layout.loc(vaddr);
-        self.narrate(hook, slot, pteval, &done, range.start, steps);
-        for effect in done {
+        self.narrate(hook, slot, pteval, &effects[range.clone()], range.start, effects.len());
+        for &effect in &effects[range] {
             if let Err(v) = self.perform(effect, slot, pteval) {
                 self.failed = Some(v);
                 return;
@@ -94,11 +84,14 @@ impl HookRunner<'_> {
             Effect::TlbWriteVpn => self.write_vpn(slot, pteval)?,
             Effect::PteWrite => {
                 let val = pteval.flatten();
-                let deferred = p.set_pte(self.s, cpu, slot, val);
+                let written = p.set_pte(self.s, cpu, slot, val);
                 let at = p.layout.addr(slot);
-                self.n.say(|| format!("set_pte({at}, {}){}", pte_name(val), lazily(deferred)));
+                self.n.say(|| format!("set_pte({at}, {}){}", pte_name(val), written.note()));
             }
-            Effect::LazyMmuFlush => p.flush_deferred(self.s, cpu),
+            Effect::LazyMmuFlush => {
+                let written = p.flush_deferred(self.s, cpu);
+                self.n.say(|| format!("deferred PTE writes reach the page table{}", written.note()));
+            }
             Effect::IrqDisable => p.shape.set_irqs_off(self.s, cpu, p.shape.irqs_off(self.s, cpu) + 1),
             Effect::IrqEnable => p.shape.set_irqs_off(self.s, cpu, p.shape.irqs_off(self.s, cpu) - 1),
             // They pick a slot or a mapping, which the index hooks and
@@ -152,7 +145,8 @@ impl HookRunner<'_> {
         let (hooks, layout) = (self.hooks, &self.platform.layout);
         let slot = slot_of(hooks, layout, hook, idx, self.cpu, colour);
         self.n.hook(|| {
-            let at = layout.addr(layout.loc(slot));
+            // An index the generic code rejects may name a slot no mapping takes.
+            let at = Addr::Slot(slot);
             let effects = hooks.get(hook).unwrap_or_default().to_vec();
             let args = format!("{idx}, {}", arg());
             HookCall {
@@ -217,6 +211,15 @@ impl ArchHooks for HookRunner<'_> {
     }
 }
 
+/// The effects `hook` performs on a port: its own, or its default's.
+fn effects_of(hooks: &ActiveHooks, hook: Hook) -> &[Effect] {
+    match hooks.get(hook) {
+        Some(effects) => effects,
+        None if hook == Hook::SetPte => &SET_PTE_DEFAULT,
+        None => &[],
+    }
+}
+
 /// The slot an index hook picks for stack index `idx` on `cpu`: the one of
 /// colour `colour` when the hook colours, else the generic one.
 pub(super) fn slot_of(hooks: &ActiveHooks, layout: &Layout, hook: Hook, idx: Idx, cpu: usize, colour: u32) -> Idx {
@@ -229,12 +232,4 @@ pub(super) fn slot_of(hooks: &ActiveHooks, layout: &Layout, hook: Hook, idx: Idx
 
 pub(super) fn pte_name(val: PteVal) -> String {
     val.map_or("none".to_string(), |pfn| format!("P{pfn}"))
-}
-
-pub(super) fn lazily(deferred: bool) -> &'static str {
-    if deferred {
-        " (deferred by lazy MMU mode)"
-    } else {
-        ""
-    }
 }

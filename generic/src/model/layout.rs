@@ -60,7 +60,9 @@ pub(super) struct Layout {
 }
 
 impl Layout {
-    pub fn new(case: &Case, facts: &HardwareFacts, contract: &Contract) -> Layout {
+    /// The layout of a case; `coloured` says whether the port's `map_idx`
+    /// picks slots by colour, which decides the slots a mapping can take.
+    pub fn new(case: &Case, facts: &HardwareFacts, contract: &Contract, coloured: bool) -> Layout {
         let cpus = usize::from(case.cpus);
         let km_incr = case.km_incr();
         let km_max_idx = contract.km_max_idx(case.debug_highmem);
@@ -74,8 +76,11 @@ impl Layout {
         for cpu in 0..cpus as u32 {
             for &idx in &indexes {
                 let plain = idx + km_max_idx * cpu;
-                reals.push(plain);
-                reals.extend((0..colours).map(|c| plain * colours + c));
+                if coloured {
+                    reals.extend((0..colours).map(|c| plain * colours + c));
+                } else {
+                    reals.push(plain);
+                }
             }
         }
         reals.sort_unstable();

@@ -12,7 +12,8 @@ use super::port::{ActiveHooks, PortSpec};
 use super::program::{Compiler, Program};
 use super::scenario::Case;
 use super::state::{Ctrl, Run, Shape, State};
-use crate::Page;
+use super::symmetry::{Renaming, Scratch, Symmetry};
+use crate::{Effect, Hook, Page};
 
 /// Everything a check holds fixed.
 #[derive(Debug)]
@@ -27,6 +28,11 @@ pub(super) struct Machine {
     /// One iteration of the restore loop of `__kmap_local_sched_in()`.
     pub restore: Program,
     pub names: Vec<String>,
+    /// How CPUs may be renamed, where that is a symmetry.
+    pub symmetry: Option<Symmetry>,
+    /// Whether steps that touch only their own CPU run at once when their
+    /// CPU can do nothing else (partial-order reduction, `sched.rs`).
+    pub eager_local_steps: bool,
     start_cpus: Vec<u8>,
     interrupts: u8,
 }
@@ -39,19 +45,30 @@ impl Machine {
             kind: ErrorKind::BadContract(e),
         })?;
         case.validate()?;
-        let layout = Layout::new(case, &port.facts, contract);
-        let shape = Shape::new(case, &port.facts, &layout).map_err(|_| ModelError {
-            location: Location::Bounds,
-            kind: ErrorKind::TooLarge { what: "bytes of machine state", limit: super::state::STATE_BYTES },
-        })?;
         let hooks = ActiveHooks::new(port);
-        let compiler = Compiler { contract, hooks: &hooks };
+        let layout = Layout::new(case, &port.facts, contract, hooks.performs(Hook::MapIdx, Effect::ColourIndex));
+        let shape =
+            Shape::new(case, &port.facts, &layout, contract.stack == IndexStack::PerCpu).map_err(|_| ModelError {
+                location: Location::Bounds,
+                kind: ErrorKind::TooLarge { what: "bytes of machine state", limit: super::state::STATE_BYTES },
+            })?;
         let scenario = &case.scenario;
+        let compiler = Compiler {
+            contract,
+            hooks: &hooks,
+            cached: port.facts.dcache != crate::DcacheKind::Pipt,
+            shared_pages: scenario.shared_pages(),
+        };
         let tasks = scenario.tasks.iter().map(|t| compiler.script(&t.ops, false)).collect();
         let irq = compiler.script(&scenario.interrupt, true);
         let restore = compiler.restore(contract.switch.as_ref().map_or(&[][..], |s| &s.sched_in));
+        let vivt = port.facts.dcache == crate::DcacheKind::Vivt;
+        let coloured = |hook| hooks.performs(hook, Effect::ColourIndex);
+        let symmetry = Symmetry::new(&shape, &layout, vivt, (coloured(Hook::MapIdx), coloured(Hook::UnmapIdx)));
         Ok(Machine {
             contract: contract.clone(),
+            symmetry,
+            eager_local_steps: true,
             platform: Platform { facts: port.facts, layout, shape },
             pkmapped: scenario.pkmapped.clone(),
             tasks,
@@ -77,6 +94,15 @@ impl Machine {
         }
         shape.set_irqs_left(&mut s, self.interrupts);
         s
+    }
+
+    /// Renames `s`'s CPUs to its class's representative; returns the
+    /// renaming (`[old] = new`), the identity where there is no symmetry.
+    pub fn canonicalize(&self, s: &mut State, scratch: &mut Scratch) -> Renaming {
+        match &self.symmetry {
+            Some(symmetry) => symmetry.canonicalize(s, scratch),
+            None => std::array::from_fn(|c| c as u8),
+        }
     }
 
     /// The port's hooks, running step `step` (or all steps) on `cpu`.

@@ -26,14 +26,16 @@
 //! - `sched.rs`: the transitions: context switch, wake-up, migration,
 //!   interrupt arrival, and a step of code.
 //! - `machine.rs`: the fixed part of a check, and its initial state.
+//! - `symmetry.rs`: CPUs renamed to one representative per class.
 //! - `checker.rs`: the breadth-first search and its [`Verdict`].
 //! - [`Property`] (`property.rs`), [`Trace`] (`trace.rs`), `narrator.rs`,
 //!   `replay.rs`: what can go wrong, and how a trace is told.
 //! - `error.rs`: inputs that cannot be checked at all.
 //!
-//! Modules depend on each other in that order and never back: `trace`
-//! shows what `hardware` and `layout` define, `generic_code` and `sched`
-//! extend the `Machine` that `program` and `contract` feed.
+//! No two modules import each other, directly or through others:
+//! `trace` shows what `hardware` and `layout` define and is not imported
+//! by them; `generic_code` and `sched` extend the `Machine` that
+//! `program` and `contract` feed, and neither of those imports them.
 //!
 //! Architecture invariant: no I/O here either; a check takes values and
 //! returns a value.
@@ -54,6 +56,7 @@ mod replay;
 mod scenario;
 mod sched;
 mod state;
+mod symmetry;
 mod trace;
 
 #[cfg(test)]

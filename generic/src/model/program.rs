@@ -4,15 +4,31 @@
 //! mm/highmem.c, and which steps of the arch's hooks, that takes, in the
 //! order the contract calls them. A step is one interleaving point: a
 //! preemption where preemption is enabled, an interrupt or another CPU's
-//! step anywhere. Lines with nothing observable between them share a
-//! step (`preempt_disable()` with the push that follows it, a hook that
-//! does nothing with the line before it); each effect of a hook is a step
-//! of its own, since an interrupt may arrive between two of them.
+//! step anywhere. Each effect of a hook is a step of its own, since an
+//! interrupt may arrive between two of them. Lines with nothing
+//! observable between them share a step:
+//! - a hook that does nothing joins the step before it;
+//! - a line that only reads or changes what no other context looks at
+//!   while it runs joins a neighbouring step (Lipton's reduction: it
+//!   moves past any other context's step without changing either). Right
+//!   movers join the step after them: `arch_kmap_local_high_get()` (the
+//!   pkmap entries are fixed for a run), `migrate_disable()` (only the
+//!   load balancer reads it, and not while the task runs), and the start
+//!   of `kunmap_local_indexed()` (the index an interrupt pushes is popped
+//!   again before the task runs on). Left movers join the step before
+//!   them: the pteval store at the end of kmap_local (no one else reads
+//!   this index's entry), `migrate_enable()`, and the return from an
+//!   interrupt (only other CPUs can run in between, and they look at
+//!   nothing of the handler's).
+//!
+//! A merged step keeps the preemption point before its first line, so no
+//! context switch, migration or interrupt outcome is lost, only repeats
+//! of the same outcome in a different order.
 
 use super::contract::{Call, Contract};
 use super::port::ActiveHooks;
 use super::scenario::Op;
-use crate::{Hook, Page};
+use crate::{Effect, Hook, Page};
 
 /// One line of generic code or one step of a hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +151,11 @@ pub(super) struct Step {
     /// between the push and the pteval store, nor between finding the
     /// slot to unmap and the pop.
     pub preemptible: bool,
+    /// Whether the step touches only what no other CPU reads or writes:
+    /// its CPU's slots, TLB and registers, its own context, pages no
+    /// other script uses, and no cache. The search runs such a step at
+    /// once when its CPU can do nothing else (see `sched.rs`).
+    pub local: bool,
 }
 
 /// One script, compiled; or one iteration of the restore loop.
@@ -144,10 +165,15 @@ pub(super) struct Program {
     pub steps: Vec<Step>,
 }
 
-/// What the compiler needs to know about the generic code and the port.
+/// What the compiler needs to know about the generic code, the port and
+/// the scenario.
 pub(super) struct Compiler<'a> {
     pub contract: &'a Contract,
     pub hooks: &'a ActiveHooks,
+    /// Whether the data cache is modelled (it is shared by all CPUs).
+    pub cached: bool,
+    /// Whether some page is used by more than one script.
+    pub shared_pages: bool,
 }
 
 impl Compiler<'_> {
@@ -172,8 +198,11 @@ impl Compiler<'_> {
             steps.extend(op_steps);
         }
         if interrupt {
-            steps.push(Step { op: ops.len(), lines: vec![Line::Script(ScriptLine::IrqReturn)], preemptible: false });
+            steps.push(step(Line::Script(ScriptLine::IrqReturn), false));
+            steps.last_mut().expect("pushed above").op = ops.len();
         }
+        let mut steps = fuse(steps);
+        steps.iter_mut().for_each(|s| s.local = s.lines.iter().all(|l| self.local(l)));
         Program { ops: ops.to_vec(), steps }
     }
 
@@ -185,7 +214,10 @@ impl Compiler<'_> {
             Some(last) => last.lines.push(Line::Restore(RestoreLine::Next)),
             None => steps = one(Line::Restore(RestoreLine::Next)),
         }
-        steps.iter_mut().for_each(|s| s.preemptible = false);
+        for s in &mut steps {
+            s.preemptible = false;
+            s.local = s.lines.iter().all(|l| self.local(l));
+        }
         Program { ops: Vec::new(), steps }
     }
 
@@ -249,6 +281,78 @@ impl Compiler<'_> {
     }
 }
 
+impl Compiler<'_> {
+    /// Whether a line touches only its own CPU's and context's state:
+    /// no cache (shared by all CPUs), no page another script uses, no
+    /// other task's run state (completions wake and wait).
+    fn local(&self, line: &Line) -> bool {
+        match line {
+            Line::Kmap(_) | Line::Restore(RestoreLine::SetPte) => true,
+            // The teardown and restore checks read the cache.
+            Line::Kunmap(KunmapLine::Pop) | Line::Restore(RestoreLine::Next) => !self.cached,
+            Line::Kunmap(_) => true,
+            Line::Hook(h) => {
+                let effects = self.hooks.get(h.hook.hook()).unwrap_or_default();
+                let effect = effects.get(usize::from(h.step));
+                !(self.cached && matches!(effect, Some(Effect::CacheFlushPage | Effect::CacheFlushAll)))
+            }
+            Line::Script(ScriptLine::Read | ScriptLine::Write | ScriptLine::WritePkmap(_)) => {
+                !self.cached && !self.shared_pages
+            }
+            Line::Script(ScriptLine::Complete(_) | ScriptLine::Wait(_)) => false,
+            Line::Script(_) => true,
+        }
+    }
+}
+
+/// Which neighbour a step moves into, if its lines all commute with
+/// every other context's steps (see the module doc).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mover {
+    Right,
+    Left,
+    Neither,
+}
+
+fn mover(line: &Line) -> Mover {
+    match line {
+        Line::Kmap(KmapLine::HighGet(_) | KmapLine::MigrateDisable) | Line::Kunmap(KunmapLine::Find) => Mover::Right,
+        Line::Kmap(KmapLine::Save(_))
+        | Line::Kunmap(KunmapLine::MigrateEnable)
+        | Line::Script(ScriptLine::IrqReturn) => Mover::Left,
+        _ => Mover::Neither,
+    }
+}
+
+/// Joins each step of movers to its neighbour: right movers to the step
+/// after them (within the same operation), left movers to the step
+/// before them. The joined step keeps the first step's operation and
+/// preemption point.
+fn fuse(steps: Vec<Step>) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::with_capacity(steps.len());
+    let mut pending: Option<Step> = None;
+    for mut step in steps {
+        if let Some(mut before) = pending.take() {
+            if before.op == step.op {
+                before.lines.append(&mut step.lines);
+                step = before;
+            } else {
+                out.push(before);
+            }
+        }
+        let all = |m: Mover| step.lines.iter().all(|l| mover(l) == m);
+        if all(Mover::Left) && !out.is_empty() {
+            out.last_mut().expect("checked above").lines.append(&mut step.lines);
+        } else if all(Mover::Right) {
+            pending = Some(step);
+        } else {
+            out.push(step);
+        }
+    }
+    out.extend(pending);
+    out
+}
+
 /// Folds a last step that only calls a hook doing nothing into the step
 /// before it: nothing can observe the point between them.
 fn merge_empty_calls(steps: &mut Vec<Step>) {
@@ -260,7 +364,7 @@ fn merge_empty_calls(steps: &mut Vec<Step>) {
 }
 
 fn step(line: Line, preemptible: bool) -> Step {
-    Step { op: 0, lines: vec![line], preemptible }
+    Step { op: 0, lines: vec![line], preemptible, local: false }
 }
 
 fn one(line: Line) -> Vec<Step> {

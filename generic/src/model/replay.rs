@@ -8,14 +8,26 @@ use super::narrator::Narrator;
 use super::scenario::Op;
 use super::sched::Action;
 use super::state::State;
+use super::symmetry::{Renaming, Scratch, Symmetry};
 use super::trace::{Step, Trace};
 
 /// Replays `path` from the initial state; the last step carries the
 /// violation, if the path ends in one.
+///
+/// The search found the path between representatives (`symmetry.rs`),
+/// whose CPUs are renamed at every step; the replay runs it on the
+/// states as they are, renaming each action's CPUs back, so the trace
+/// keeps one numbering from start to end.
 pub(super) fn replay(machine: &Machine, path: &[Action]) -> Trace {
     let mut state = machine.initial();
+    let (mut canonical, mut scratch) = (state, Scratch::new(state));
+    let mut back = Symmetry::invert(&machine.canonicalize(&mut canonical, &mut scratch), machine.platform.layout.cpus);
     let mut steps = Vec::with_capacity(path.len());
-    for &action in path {
+    for &found in path {
+        let action = found.renamed(&back);
+        let _ = machine.apply(&mut canonical, found, &mut Narrator::silent());
+        let renaming = machine.canonicalize(&mut canonical, &mut scratch);
+        back = rename_back(&back, &renaming, machine.platform.layout.cpus);
         let (cpu, actor, call) = describe(machine, &state, action);
         let mut narrator = Narrator::recording();
         let result = machine.apply(&mut state, action, &mut narrator);
@@ -32,6 +44,16 @@ pub(super) fn replay(machine: &Machine, path: &[Action]) -> Trace {
         });
     }
     Trace { steps }
+}
+
+/// After a step renamed the representative's CPUs by `renaming`
+/// (`[old] = new`), which CPU of the real state each new number stands for.
+fn rename_back(back: &Renaming, renaming: &Renaming, cpus: usize) -> Renaming {
+    let mut next = *back;
+    for old in 0..cpus {
+        next[usize::from(renaming[old])] = back[old];
+    }
+    next
 }
 
 /// The CPU, the actor and the call of a transition, before it is made.

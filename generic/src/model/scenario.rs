@@ -19,6 +19,13 @@ use std::fmt;
 use super::error::{ErrorKind, Location, ModelError};
 use crate::{DcacheKind, HardwareFacts, Page};
 
+/// Most CPUs, tasks, pages and nested mappings per script a case may
+/// have: each is a byte or an index into a fixed array of a state.
+pub(super) const MAX_CPUS: usize = 4;
+pub(super) const MAX_TASKS: usize = 4;
+pub(super) const MAX_PAGES: usize = 8;
+pub(super) const MAX_HELD: usize = 20;
+
 /// One operation of a script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
@@ -214,6 +221,28 @@ impl Scenario {
         deepest
     }
 
+    /// Whether some page is mapped or written by more than one script.
+    pub(super) fn shared_pages(&self) -> bool {
+        let pages = |ops: &[Op]| -> Vec<Page> {
+            let mut p: Vec<Page> = ops
+                .iter()
+                .filter_map(|op| match *op {
+                    Op::Map(p) | Op::WritePkmap(p) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            p.sort_unstable();
+            p.dedup();
+            p
+        };
+        let mut all: Vec<Page> =
+            self.tasks.iter().map(|t| &t.ops[..]).chain([&self.interrupt[..]]).flat_map(pages).collect();
+        let used = all.len();
+        all.sort_unstable();
+        all.dedup();
+        all.len() != used
+    }
+
     /// Completions the scripts use: one more than the highest number.
     pub(super) fn completions(&self) -> u8 {
         let all = self.tasks.iter().flat_map(|t| &t.ops).chain(&self.interrupt);
@@ -275,11 +304,11 @@ impl Case {
         let longest = s.tasks.iter().map(|t| t.ops.len()).chain([s.interrupt.len()]).max().unwrap_or(0);
         let deepest = s.tasks.iter().map(|t| &t.ops).chain([&s.interrupt]).map(|ops| Scenario::depth(ops)).max();
         let sizes = [
-            ("CPUs", usize::from(self.cpus), super::state::MAX_CPUS),
-            ("tasks", s.tasks.len(), super::state::MAX_TASKS),
-            ("pages", s.pages as usize, super::state::MAX_PAGES),
+            ("CPUs", usize::from(self.cpus), MAX_CPUS),
+            ("tasks", s.tasks.len(), MAX_TASKS),
+            ("pages", s.pages as usize, MAX_PAGES),
             ("operations in one script", longest, 40),
-            ("nested mappings in one script", deepest.unwrap_or(0) as usize, super::state::MAX_HELD),
+            ("nested mappings in one script", deepest.unwrap_or(0) as usize, MAX_HELD),
             ("writes in one run", all_writes, 120),
             ("completions", usize::from(s.completions()), 8),
         ];

@@ -17,10 +17,9 @@
 //! still off.
 
 use super::contract::{Call, Contract, IndexStack};
-use super::hook_runner::lazily;
 use super::machine::Machine;
 use super::narrator::Narrator;
-use super::program::Acting;
+use super::program::{Acting, Program};
 use super::property::Violation;
 use super::state::{Run, State};
 
@@ -40,54 +39,44 @@ pub(super) enum Action {
     Migrate { task: u8, to: u8 },
 }
 
+impl Action {
+    /// The same action with CPU `c` called `names[c]`.
+    pub fn renamed(self, names: &[u8]) -> Action {
+        let n = |c: u8| names[usize::from(c)];
+        match self {
+            Action::Run(c) => Action::Run(n(c)),
+            Action::Switch { cpu, to } => Action::Switch { cpu: n(cpu), to },
+            Action::Interrupt(c) => Action::Interrupt(n(c)),
+            Action::Wake(t) => Action::Wake(t),
+            Action::Migrate { task, to } => Action::Migrate { task, to: n(to) },
+        }
+    }
+}
+
 impl Machine {
     /// The transitions `s` allows, appended to `actions`.
     pub fn actions(&self, s: &State, actions: &mut Vec<Action>) {
         let shape = &self.platform.shape;
         let cpus = self.platform.layout.cpus;
+        let mut running = [false; super::state::MAX_TASKS];
         for cpu in 0..cpus {
-            let c = cpu as u8;
-            if shape.irq(cpu).present(s) {
-                actions.push(Action::Run(c));
-                continue;
-            }
-            let irqs_on = shape.irqs_off(s, cpu) == 0 && shape.irqs_left(s) > 0;
-            if shape.restore(cpu).present(s) {
-                actions.push(Action::Run(c));
-                let irqs_on_restore = self.contract.switch.as_ref().is_some_and(|sw| sw.irqs_on_sched_in);
-                if irqs_on && irqs_on_restore {
-                    actions.push(Action::Interrupt(c));
-                }
-                continue;
-            }
-            let current = shape.current(s, cpu);
-            if let Some(t) = current {
-                if shape.run(s, t) == Run::Ready {
-                    actions.push(Action::Run(c));
-                    if irqs_on {
-                        actions.push(Action::Interrupt(c));
-                    }
-                    let ctx = shape.task_ctx(t);
-                    let preemptible = self.tasks[t].steps.get(ctx.pc(s)).is_none_or(|step| step.preemptible);
-                    if !preemptible || shape.irqs_off(s, cpu) > 0 {
-                        continue;
-                    }
-                }
-                actions.push(Action::Switch { cpu: c, to: None });
-            }
-            for u in 0..self.tasks.len() {
-                if Some(u) != current
-                    && shape.run(s, u) == Run::Ready
-                    && shape.task_cpu(s, u) == cpu
-                    && !shape.is_running(s, cpus, u)
-                {
-                    actions.push(Action::Switch { cpu: c, to: Some(u as u8) });
-                }
+            if let Some(t) = shape.current(s, cpu) {
+                running[t] = true;
             }
         }
-        for t in 0..self.tasks.len() {
+        // Partial-order reduction: a step that touches only its own CPU's
+        // state, on a CPU that can do nothing else, commutes with every
+        // other transition; running it at once loses no outcome.
+        if let Some(cpu) = (0..cpus).find(|&cpu| self.eager_local_steps && self.eager(s, cpu)) {
+            actions.push(Action::Run(cpu as u8));
+            return;
+        }
+        for cpu in 0..cpus {
+            self.cpu_actions(s, cpu, &running, actions);
+        }
+        for (t, &busy) in running.iter().enumerate().take(self.tasks.len()) {
             let run = shape.run(s, t);
-            if run == Run::Exited || shape.is_running(s, cpus, t) {
+            if run == Run::Exited || busy {
                 continue;
             }
             if run == Run::Blocked {
@@ -97,6 +86,65 @@ impl Machine {
                 let from = shape.task_cpu(s, t);
                 let others = (0..cpus).filter(|&c| c != from);
                 actions.extend(others.map(|to| Action::Migrate { task: t as u8, to: to as u8 }));
+            }
+        }
+    }
+
+    /// Whether the only thing `cpu` can do is its next step, and that step
+    /// is local (`Step::local`): no interrupt can arrive (one is running,
+    /// interrupts are off, or none is left) and no switch can happen.
+    fn eager(&self, s: &State, cpu: usize) -> bool {
+        let shape = &self.platform.shape;
+        let no_irq = shape.irqs_off(s, cpu) > 0 || shape.irqs_left(s) == 0;
+        let local = |program: &Program, ctx: super::state::Ctx| program.steps[ctx.pc(s)].local;
+        if shape.irq(cpu).present(s) {
+            return local(&self.irq, shape.irq(cpu));
+        }
+        if shape.restore(cpu).present(s) {
+            let irqs_on_restore = self.contract.switch.as_ref().is_some_and(|sw| sw.irqs_on_sched_in);
+            return (no_irq || !irqs_on_restore) && local(&self.restore, shape.restore(cpu));
+        }
+        let Some(t) = shape.current(s, cpu) else { return false };
+        let ctx = shape.task_ctx(t);
+        let Some(step) = self.tasks[t].steps.get(ctx.pc(s)) else { return false };
+        shape.run(s, t) == Run::Ready && no_irq && (!step.preemptible || shape.irqs_off(s, cpu) > 0) && step.local
+    }
+
+    /// What `cpu` can do: run a step, take an interrupt, switch tasks.
+    fn cpu_actions(&self, s: &State, cpu: usize, running: &[bool], actions: &mut Vec<Action>) {
+        let shape = &self.platform.shape;
+        let c = cpu as u8;
+        if shape.irq(cpu).present(s) {
+            actions.push(Action::Run(c));
+            return;
+        }
+        let irqs_on = shape.irqs_off(s, cpu) == 0 && shape.irqs_left(s) > 0;
+        if shape.restore(cpu).present(s) {
+            actions.push(Action::Run(c));
+            let irqs_on_restore = self.contract.switch.as_ref().is_some_and(|sw| sw.irqs_on_sched_in);
+            if irqs_on && irqs_on_restore {
+                actions.push(Action::Interrupt(c));
+            }
+            return;
+        }
+        let current = shape.current(s, cpu);
+        if let Some(t) = current {
+            if shape.run(s, t) == Run::Ready {
+                actions.push(Action::Run(c));
+                if irqs_on {
+                    actions.push(Action::Interrupt(c));
+                }
+                let pc = shape.task_ctx(t).pc(s);
+                let preemptible = self.tasks[t].steps.get(pc).is_none_or(|step| step.preemptible);
+                if !preemptible || shape.irqs_off(s, cpu) > 0 {
+                    return;
+                }
+            }
+            actions.push(Action::Switch { cpu: c, to: None });
+        }
+        for (u, &busy) in running.iter().enumerate().take(self.tasks.len()) {
+            if !busy && shape.run(s, u) == Run::Ready && shape.task_cpu(s, u) == cpu {
+                actions.push(Action::Switch { cpu: c, to: Some(u as u8) });
             }
         }
     }
@@ -142,8 +190,8 @@ impl Machine {
             self.sched_out(s, cpu, out, &sw.sched_out, n)?;
         }
         if self.platform.facts.lazy_mmu {
-            self.platform.flush_deferred(s, cpu);
-            n.say(|| "arch_start_context_switch(): deferred PTE writes are flushed".to_string());
+            let written = self.platform.flush_deferred(s, cpu);
+            n.say(|| format!("arch_start_context_switch(): deferred PTE writes are flushed{}", written.note()));
         }
         n.say(|| format!("switch_to({})", self.task_name(to)));
         shape.set_current(s, cpu, to);
@@ -193,9 +241,9 @@ impl Machine {
                     Call::Hook(hook) => Acting::of(hook).into_iter().for_each(|a| hooks.call(a, vaddr, Some(pfn))),
                     Call::SetPte => {}
                     Call::PteClear => {
-                        let deferred = p.set_pte(hooks.s, cpu, slot, None);
+                        let written = p.set_pte(hooks.s, cpu, slot, None);
                         let at = p.layout.addr(slot);
-                        hooks.n.say(|| format!("pte_clear({at}){}", lazily(deferred)));
+                        hooks.n.say(|| format!("pte_clear({at}){}", written.note()));
                     }
                 }
                 if let Some(v) = hooks.failed {

@@ -11,15 +11,12 @@
 
 use super::layout::{Layout, Loc};
 use super::scenario::Case;
+pub(super) use super::scenario::{MAX_CPUS, MAX_TASKS};
 use crate::{DcacheKind, HardwareFacts, Page, Pfn, PteVal};
 
 /// Bytes a state may take; a case that needs more is rejected as too large.
 pub(super) const STATE_BYTES: usize = 256;
-/// Most CPUs, tasks, pages and nested mappings per script a case may have.
-pub(super) const MAX_CPUS: usize = 4;
-pub(super) const MAX_TASKS: usize = 4;
-pub(super) const MAX_PAGES: usize = 8;
-pub(super) const MAX_HELD: usize = 20;
+const _: () = assert!(STATE_BYTES == 1 << u8::BITS, "State::byte indexes with a u8");
 
 /// "Nothing here": an idle CPU, an absent context, no slot.
 pub(super) const NONE: u8 = 0xFF;
@@ -35,6 +32,11 @@ impl State {
         self.bytes[at]
     }
 
+    /// The byte at `at`: a state is at most 256 bytes, so no bound check.
+    pub fn byte(&self, at: u8) -> u8 {
+        self.bytes[usize::from(at)]
+    }
+
     pub fn set(&mut self, at: usize, value: u8) {
         self.bytes[at] = value;
     }
@@ -44,11 +46,9 @@ impl State {
         &self.bytes[..len]
     }
 
-    /// A state from stored bytes.
-    pub fn from_bytes(stored: &[u8]) -> State {
-        let mut s = State { bytes: [0; STATE_BYTES] };
-        s.bytes[..stored.len()].copy_from_slice(stored);
-        s
+    /// Overwrites the first bytes with stored ones.
+    pub fn load(&mut self, stored: &[u8]) {
+        self.bytes[..stored.len()].copy_from_slice(stored);
     }
 }
 
@@ -158,15 +158,16 @@ impl Ctx {
         (n > 0).then(|| self.held_at(s, n - 1))
     }
 
+    /// Entry `i`: the loc is stored plus one, so an empty entry is all zero.
     fn held_at(self, s: &State, i: usize) -> (Loc, Page) {
         let at = self.at + Ctx::HELD + 1 + 2 * i;
-        (s.get(at), Page::from(s.get(at + 1)))
+        (s.get(at) - 1, Page::from(s.get(at + 1)))
     }
 
     pub fn push_held(self, s: &mut State, loc: Loc, page: Page) {
         let n = self.held_len(s);
         let at = self.at + Ctx::HELD + 1 + 2 * n;
-        s.set(at, loc);
+        s.set(at, loc + 1);
         s.set(at + 1, page as u8);
         s.set(self.at + Ctx::HELD, n as u8 + 1);
     }
@@ -216,6 +217,29 @@ impl Ctrl {
     }
 }
 
+/// Where a byte of a state sits, in terms that a relabelling of CPUs
+/// moves: a fixed place, a CPU's block, a slot's entry, or a CPU's entry
+/// for a slot (TLB, deferred writes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Position {
+    Fixed,
+    Cpu { cpu: u8, offset: u16 },
+    Slot { base: usize, stride: u8, loc: u8, byte: u8 },
+    Matrix { base: usize, row: u8, loc: u8 },
+}
+
+/// What a byte's value names, in terms that a relabelling changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Value {
+    Plain,
+    /// A loc, or `NONE`.
+    Loc,
+    /// A loc plus one, or 0.
+    LocPlus1,
+    /// A CPU number.
+    Cpu,
+}
+
 /// Where each field of a check's states lives.
 #[derive(Clone, Debug)]
 pub(super) struct Shape {
@@ -237,16 +261,22 @@ pub(super) struct Shape {
     ctrl_size: usize,
     /// Mappings one context can hold: the deepest nesting of any script.
     held: usize,
+    /// Whether lazy MMU mode's deferred writes have a region.
+    lazy: bool,
+    task_count: usize,
 }
 
 impl Shape {
     /// Offsets for a case on hardware with `facts`, or the bytes it would
     /// need when they exceed [`STATE_BYTES`].
-    pub fn new(case: &Case, facts: &HardwareFacts, layout: &Layout) -> Result<Shape, usize> {
+    /// `per_cpu_stack` says whether CPUs have index stacks of their own.
+    pub fn new(case: &Case, facts: &HardwareFacts, layout: &Layout, per_cpu_stack: bool) -> Result<Shape, usize> {
         let (cpus, slots, pages) = (layout.cpus, layout.slots, layout.pages as usize);
         let ctrl_size = 1 + layout.ctrl_cap;
         let held = case.task_depth().max(case.interrupt_depth()).max(1) as usize;
-        let cpu_size = 3 + 2 * Ctx::size(held) + ctrl_size;
+        // The restore holds no mapping of its own; a CPU's stack exists
+        // only when the contract keeps one per CPU.
+        let cpu_size = 3 + Ctx::size(held) + Ctx::size(0) + if per_cpu_stack { ctrl_size } else { 0 };
         let task_size = Ctx::size(held) + ctrl_size + 3;
         let line_bytes = match facts.dcache {
             DcacheKind::Pipt => 0,
@@ -290,7 +320,70 @@ impl Shape {
             task_size,
             ctrl_size,
             held,
+            lazy: facts.lazy_mmu,
+            task_count: case.scenario.tasks.len(),
         })
+    }
+
+    /// Where each byte of a state sits and what its value means, for
+    /// relabelling CPUs (`symmetry.rs`).
+    pub fn roles(&self, layout: &Layout, vivt: bool) -> Vec<(Position, Value)> {
+        let mut roles = vec![(Position::Fixed, Value::Plain); self.len];
+        let cpus = layout.cpus;
+        for loc in 0..self.slots {
+            roles[self.ptes + loc] =
+                (Position::Slot { base: self.ptes, stride: 1, loc: loc as u8, byte: 0 }, Value::Plain);
+            if vivt {
+                for byte in 0..2 {
+                    let position = Position::Slot { base: self.lines, stride: 2, loc: loc as u8, byte };
+                    roles[self.lines + 2 * loc + usize::from(byte)] = (position, Value::Plain);
+                }
+            }
+            for row in 0..cpus {
+                let tlb = self.tlbs + row * self.slots + loc;
+                roles[tlb] = (Position::Matrix { base: self.tlbs, row: row as u8, loc: loc as u8 }, Value::Plain);
+                if self.lazy {
+                    let deferred = self.deferred + row * self.slots + loc;
+                    roles[deferred] =
+                        (Position::Matrix { base: self.deferred, row: row as u8, loc: loc as u8 }, Value::Plain);
+                }
+            }
+        }
+        let ctx_values = |ctx: Ctx, roles: &mut Vec<(Position, Value)>| {
+            roles[ctx.at + Ctx::SLOT].1 = Value::Loc;
+            for i in 0..ctx.cap {
+                roles[ctx.at + Ctx::HELD + 1 + 2 * i].1 = Value::LocPlus1;
+            }
+        };
+        for cpu in 0..cpus {
+            let at = self.cpu(cpu);
+            for off in 0..self.cpu_size {
+                roles[at + off] = (Position::Cpu { cpu: cpu as u8, offset: off as u16 }, Value::Plain);
+            }
+            roles[at + 2].1 = Value::Loc;
+            ctx_values(self.irq(cpu), &mut roles);
+            ctx_values(self.restore(cpu), &mut roles);
+        }
+        for task in 0..self.task_count {
+            ctx_values(self.task_ctx(task), &mut roles);
+            roles[self.task_field(task, 1)].1 = Value::Cpu;
+        }
+        roles
+    }
+
+    /// Where a byte with `position` goes when CPU `c` becomes `cpu_map[c]`
+    /// and loc `l` becomes `loc_map[l]`.
+    pub fn moved(&self, at: usize, position: Position, cpu_map: &[u8], loc_map: &[u8]) -> usize {
+        match position {
+            Position::Fixed => at,
+            Position::Cpu { cpu, offset } => self.cpu(usize::from(cpu_map[usize::from(cpu)])) + usize::from(offset),
+            Position::Slot { base, stride, loc, byte } => {
+                base + usize::from(stride) * usize::from(loc_map[usize::from(loc)]) + usize::from(byte)
+            }
+            Position::Matrix { base, row, loc } => {
+                base + usize::from(cpu_map[usize::from(row)]) * self.slots + usize::from(loc_map[usize::from(loc)])
+            }
+        }
     }
 
     /// A state with every field empty: no task on any CPU, nothing mapped.
@@ -429,12 +522,12 @@ impl Shape {
 
     /// `cpu`'s restore of the incoming task's mappings, if in progress.
     pub fn restore(&self, cpu: usize) -> Ctx {
-        Ctx { at: self.cpu(cpu) + 3 + Ctx::size(self.held), cap: self.held }
+        Ctx { at: self.cpu(cpu) + 3 + Ctx::size(self.held), cap: 0 }
     }
 
     /// The CPU's own index stack (used only with a per-CPU stack).
     pub fn cpu_ctrl(&self, cpu: usize) -> Ctrl {
-        Ctrl(self.cpu(cpu) + 3 + 2 * Ctx::size(self.held))
+        Ctrl(self.cpu(cpu) + 3 + Ctx::size(self.held) + Ctx::size(0))
     }
 
     // Per task.
@@ -476,11 +569,6 @@ impl Shape {
 
     pub fn set_run(&self, s: &mut State, task: usize, run: Run) {
         s.set(self.task_field(task, 2), run.code());
-    }
-
-    /// Whether `task` is `current` on some CPU.
-    pub fn is_running(&self, s: &State, cpus: usize, task: usize) -> bool {
-        (0..cpus).any(|c| self.current(s, c) == Some(task))
     }
 }
 
