@@ -117,12 +117,11 @@ impl ArchVerdict {
 /// for within `bounds`; the first broken case ends the check.
 pub fn check(arch: Arch, port: &CPort, contract: &Contract, bounds: &Bounds) -> Result<ArchVerdict> {
     let cases = model::cases(&port.normal.facts, bounds);
+    let verdicts = memo_check_all(port, contract, &cases).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
     let mut states = 0;
     let mut shown = Vec::new();
     let mut witnesses = Vec::new();
-    for case in &cases {
-        let verdict =
-            memo_check(port.under(case.debug_highmem), contract, case).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
+    for (case, verdict) in cases.iter().zip(verdicts) {
         states += verdict.states();
         shown.push(format!("{case}; KM_MAX_IDX {}", contract.km_max_idx(case.debug_highmem)));
         match verdict {
@@ -151,15 +150,28 @@ pub fn check_declared(arch: Arch, port: &PortSpec, contract: &Contract) -> Resul
     check(arch, &CPort::uniform(port.clone()), contract, &Bounds::standard())
 }
 
-/// One model check, done once per run for the same port, contract and case.
-fn memo_check(port: &PortSpec, contract: &Contract, case: &Case) -> Result<model::Verdict, model::ModelError> {
+/// The verdict of every case, each explored once per run for the same
+/// port, contract and case; the ones not seen yet on both cores.
+fn memo_check_all(port: &CPort, contract: &Contract, cases: &[Case]) -> Result<Vec<model::Verdict>, model::ModelError> {
     static DONE: OnceLock<Mutex<HashMap<String, model::Verdict>>> = OnceLock::new();
-    let key = format!("{port:?}|{contract:?}|{case:?}");
     let done = DONE.get_or_init(Default::default);
-    if let Some(v) = done.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return Ok(v.clone());
+    let key = |case: &Case| format!("{:?}|{contract:?}|{case:?}", port.under(case.debug_highmem));
+    let mut out: Vec<Option<model::Verdict>> = {
+        let memo = done.lock().unwrap_or_else(|e| e.into_inner());
+        cases.iter().map(|c| memo.get(&key(c)).cloned()).collect()
+    };
+    for debug in [false, true] {
+        let missing: Vec<usize> = (0..cases.len()).filter(|&i| out[i].is_none() && cases[i].debug_highmem == debug).collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let todo: Vec<Case> = missing.iter().map(|&i| cases[i].clone()).collect();
+        let verdicts = model::check_all(port.under(debug), contract, &todo)?;
+        let mut memo = done.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, v) in missing.into_iter().zip(verdicts) {
+            memo.insert(key(&cases[i]), v.clone());
+            out[i] = Some(v);
+        }
     }
-    let v = model::check(port, contract, case)?;
-    done.lock().unwrap_or_else(|e| e.into_inner()).insert(key, v.clone());
-    Ok(v)
+    Ok(out.into_iter().map(|v| v.expect("every case checked")).collect())
 }
