@@ -45,6 +45,15 @@ fn all_ten_generated_ports_are_proved() {
         let cases = a["cases"].as_array().unwrap();
         assert!(cases.len() >= 2 && cases.iter().all(|c| c.as_str().unwrap().contains("2 CPUs")), "{a}");
     }
+    // Every TLB and cache operation of the old kmap_atomic code is kept, or
+    // dropped with the model's proof; each arch had some.
+    let old = json["old_code"].as_array().unwrap();
+    assert_eq!(old.len(), 10);
+    for a in old {
+        let ops = a["operations"].as_array().unwrap();
+        assert!(!ops.is_empty(), "{a}");
+        assert!(ops.iter().all(|o| o["fate"] != "dropped_without_proof"), "{a}");
+    }
 }
 
 #[test]
@@ -131,4 +140,51 @@ fn the_variants_answer_the_design_question() {
         assert_eq!(arm["status"], "counterexample", "variant {} must break something: {arm}", v["variant"]);
         assert!(arm["trace"]["steps"].as_array().unwrap().len() > 3, "{arm}");
     }
+}
+
+#[test]
+fn the_old_codes_operations_are_kept_or_proved_unneeded_naming_the_fact() {
+    use verify::old_code::{compare, old_files, old_ops, Fate, Place};
+    let k = kernel();
+    let templates = descriptor::templates_root(None);
+    let contract = Contract::linux_5_10();
+    let fate = |cs: &[verify::old_code::Comparison], effect, place| {
+        cs.iter()
+            .find(|c| c.op.effect == effect && c.op.place == place)
+            .unwrap_or_else(|| panic!("{cs:?}"))
+            .fate
+            .clone()
+    };
+
+    // nds32's old kmap_atomic loaded the TLB entry itself after set_pte:
+    // the generated post_map keeps that.
+    let spec = descriptor::load(&templates, Arch::Nds32).unwrap();
+    let ops = old_ops(&spec, &old_files(&k.pre_port, &spec).unwrap());
+    let generated = archport::pipeline::port_arch(Arch::Nds32, &k.pre_port, &templates).unwrap();
+    let kept = compare(&spec, &generated.model, &ops, &contract).unwrap();
+    assert!(matches!(fate(&kept, archport_generic::Effect::TlbWriteVpn, Place::AfterPteWrite), Fate::Kept { .. }));
+
+    // Without post_map that load is dropped, and unneeded only because the
+    // hardware walker refills the TLB from the page table.
+    let mut port = generated.model.clone();
+    port.normal.hooks.remove(&Hook::PostMap);
+    port.debug.hooks.remove(&Hook::PostMap);
+    let dropped = compare(&spec, &port, &ops, &contract).unwrap();
+    match fate(&dropped, archport_generic::Effect::TlbWriteVpn, Place::AfterPteWrite) {
+        Fate::ProvedUnneeded { relies_on } => {
+            assert!(relies_on.iter().any(|f| f.starts_with("tlb_refill_from_pte (")), "{relies_on:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // mips without its TLB flushes: the port is not proved, the drop fails.
+    let spec = descriptor::load(&templates, Arch::Mips).unwrap();
+    let ops = old_ops(&spec, &old_files(&k.pre_port, &spec).unwrap());
+    let mut port = archport::pipeline::port_arch(Arch::Mips, &k.pre_port, &templates).unwrap().model;
+    for h in [Hook::PostMap, Hook::PostUnmap] {
+        port.normal.hooks.remove(&h);
+        port.debug.hooks.remove(&h);
+    }
+    let failed = compare(&spec, &port, &ops, &contract).unwrap();
+    assert_eq!(fate(&failed, archport_generic::Effect::TlbFlushPage, Place::AfterPteWrite), Fate::DroppedWithoutProof);
 }

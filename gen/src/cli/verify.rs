@@ -15,7 +15,7 @@ use crate::descriptor::{self, ArchSpec};
 use crate::kernel::Kernel;
 use crate::per_arch::{self, Failure};
 use crate::pipeline;
-use crate::verify::{self, contract, ArchVerdict, Outcome, TreePort};
+use crate::verify::{self, contract, old_code, ArchVerdict, Outcome, TreePort};
 
 pub const AFTER_HELP: &str = "Examples:\n  archport verify                       # the generated ports\n  \
 archport verify --tree ~/linux-rt       # the hooks a tree defines (golden ports, or yours)\n  \
@@ -120,20 +120,25 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
             match &subject {
                 Subject::Generated { pre_port } => {
                     let p = pipeline::port_arch(arch, pre_port, &templates)?;
-                    verify::check(arch, &p.model, &contract, &bounds)
+                    let verdict = verify::check(arch, &p.model, &contract, &bounds)?;
+                    // What the port kept of the old kmap_atomic code, read from the tree before it.
+                    let ops = old_code::old_ops(&spec, &old_code::old_files(pre_port, &spec)?);
+                    Ok((verdict, old_code::compare(&spec, &p.model, &ops, &contract)?))
                 }
-                Subject::Tree(t) => tree_verdict(&spec, t, tree_contract.as_ref().expect("read above"), &bounds),
+                Subject::Tree(t) => {
+                    Ok((tree_verdict(&spec, t, tree_contract.as_ref().expect("read above"), &bounds)?, Vec::new()))
+                }
             }
         },
     );
     let mut failed = outcome.failed;
     // An arch the user named that the tree lacks is bad input.
-    for v in outcome.done.iter().filter(|v| matches!(v.outcome, Outcome::NotInTree)) {
+    for (v, _) in outcome.done.iter().filter(|(v, _)| matches!(v.outcome, Outcome::NotInTree)) {
         if args.arches.arches.contains(&v.arch) {
             failed.push(Failure { arch: v.arch, error: anyhow::anyhow!("is not in this tree") });
         }
     }
-    let results = outcome.done;
+    let (results, old): (Vec<ArchVerdict>, Vec<Vec<old_code::Comparison>>) = outcome.done.into_iter().unzip();
     let variants = if args.variant {
         let Subject::Generated { pre_port } = &subject else {
             anyhow::bail!("--variant runs the generated ports against changed generic code; drop --tree/--kernel");
@@ -154,12 +159,22 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
                 "contract_unknown_hooks": tree_contract.as_ref().map(|c| c.unknown_hooks.clone()).unwrap_or_default(),
                 "arches": results,
             });
+            if tree.is_none() {
+                json["old_code"] = serde_json::to_value(
+                    results
+                        .iter()
+                        .map(|r| r.arch)
+                        .zip(&old)
+                        .map(|(arch, c)| serde_json::json!({ "arch": arch, "operations": c }))
+                        .collect::<Vec<_>>(),
+                )?;
+            }
             if args.variant {
                 json["variants"] = serde_json::to_value(&variants)?;
             }
             print_json(&json)?
         }
-        Format::Text => emit(&text(&results, &variants, tree, &contract, tree_contract.as_ref(), global.quiet))?,
+        Format::Text => emit(&text(&results, &old, &variants, tree, &contract, tree_contract.as_ref(), global.quiet))?,
     }
     // Variants are expected to break: they answer the design question
     // and do not decide the exit status; neither do arches a tree does
@@ -214,6 +229,7 @@ fn run_variants(
 
 fn text(
     results: &[ArchVerdict],
+    old: &[Vec<old_code::Comparison>],
     variants: &[VariantReport],
     tree: Option<&Path>,
     contract: &Contract,
@@ -281,6 +297,15 @@ fn text(
             for w in &r.witnesses {
                 let _ = writeln!(out, "\n{}: proved, and the model saw this happen without harm: {w}", r.arch);
             }
+        }
+    }
+    for (r, comparisons) in results.iter().zip(old).filter(|(_, c)| !c.is_empty()) {
+        if quiet && !comparisons.iter().any(|c| matches!(c.fate, old_code::Fate::DroppedWithoutProof)) {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}: the old kmap_atomic code's TLB and cache operations:", r.arch);
+        for c in comparisons {
+            let _ = writeln!(out, "  {c}");
         }
     }
     for v in variants {

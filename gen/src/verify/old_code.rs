@@ -43,6 +43,17 @@ pub enum Place {
 }
 
 impl Place {
+    /// The hooks that run at this place of the generic code.
+    fn hooks(self) -> &'static [Hook] {
+        match self {
+            Place::BeforePteWrite => &[Hook::HighGet],
+            Place::AfterPteWrite => &[Hook::PostMap],
+            Place::BeforePteClear => &[Hook::PreUnmap],
+            Place::AfterPteClear => &[Hook::PostUnmap],
+            Place::UnmapWithoutClear => &[Hook::PreUnmap, Hook::PostUnmap],
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Place::BeforePteWrite => "before set_pte",
@@ -68,8 +79,10 @@ pub struct OldOp {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "fate", rename_all = "snake_case")]
 pub enum Fate {
-    /// A hook does it, at the same place or another.
+    /// A hook does it at the same place.
     Kept { by: String },
+    /// A hook does it at another place, and the model proves the port.
+    Moved { to: String },
     /// No hook does it, and the model proves the port without it; `relies_on`
     /// names the facts (with their reasons) without which it would be needed.
     ProvedUnneeded { relies_on: Vec<String> },
@@ -178,10 +191,8 @@ struct Lister<'a> {
 
 impl Lister<'_> {
     fn list(&mut self, body: &[Token], params: &std::collections::BTreeMap<String, Vec<Token>>, depth: usize) {
-        let body: Vec<Token> = body
-            .iter()
-            .flat_map(|t| params.get(&t.text).cloned().unwrap_or_else(|| vec![t.clone()]))
-            .collect();
+        let body: Vec<Token> =
+            body.iter().flat_map(|t| params.get(&t.text).cloned().unwrap_or_else(|| vec![t.clone()])).collect();
         let mut i = 0;
         while i < body.len() {
             let t = &body[i];
@@ -282,9 +293,12 @@ pub fn compare(spec: &ArchSpec, port: &CPort, ops: &[OldOp], contract: &Contract
         let hooks = port.under(op.debug_highmem);
         let doing: Vec<Hook> =
             contract.hooks().into_iter().filter(|&h| hooks.effects(h).iter().any(|&e| covers(e, op.effect))).collect();
-        let fate = if !doing.is_empty() {
-            let names: Vec<&str> = doing.iter().map(|h| h.c_name()).collect();
-            Fate::Kept { by: names.join(", ") }
+        let names = |hs: &[Hook]| hs.iter().map(|h| h.c_name()).collect::<Vec<_>>().join(", ");
+        let here: Vec<Hook> = doing.iter().copied().filter(|h| op.place.hooks().contains(h)).collect();
+        let fate = if !here.is_empty() {
+            Fate::Kept { by: names(&here) }
+        } else if !doing.is_empty() && proved {
+            Fate::Moved { to: names(&doing) }
         } else if !proved {
             Fate::DroppedWithoutProof
         } else {
@@ -292,14 +306,26 @@ pub fn compare(spec: &ArchSpec, port: &CPort, ops: &[OldOp], contract: &Contract
         };
         out.push(Comparison { op: op.clone(), fate });
     }
-    out.dedup_by(|a, b| a.op.effect == b.op.effect && a.op.place == b.op.place && a.fate == b.fate);
-    Ok(out)
+    // An operation the same with and without DEBUG_HIGHMEM is shown once.
+    let mut shown: Vec<Comparison> = Vec::new();
+    for c in out {
+        let twin =
+            shown.iter_mut().find(|s| s.op.effect == c.op.effect && s.op.place == c.op.place && s.fate == c.fate);
+        match twin {
+            Some(s) => s.op.debug_highmem = false,
+            None => shown.push(c),
+        }
+    }
+    Ok(shown)
 }
 
 /// Whether performing `done` does what `old` did.
 fn covers(done: Effect, old: Effect) -> bool {
     done == old
-        || matches!((done, old), (Effect::TlbFlushAll, Effect::TlbFlushPage) | (Effect::CacheFlushAll, Effect::CacheFlushPage))
+        || matches!(
+            (done, old),
+            (Effect::TlbFlushAll, Effect::TlbFlushPage) | (Effect::CacheFlushAll, Effect::CacheFlushPage)
+        )
 }
 
 /// The facts without which the dropped `op` would be needed: the model
@@ -337,10 +363,11 @@ fn relies_on(spec: &ArchSpec, port: &CPort, op: &OldOp, contract: &Contract) -> 
 
 impl std::fmt::Display for Comparison {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let config = if self.op.debug_highmem { " (DEBUG_HIGHMEM)" } else { "" };
+        let config = if self.op.debug_highmem { " (with DEBUG_HIGHMEM only)" } else { "" };
         write!(f, "{} {}{config} [{}]: ", self.op.effect, self.op.place.name(), self.op.at)?;
         match &self.fate {
             Fate::Kept { by } => write!(f, "kept by {by}"),
+            Fate::Moved { to } => write!(f, "kept, moved to {to} (the model proves the port)"),
             Fate::ProvedUnneeded { relies_on } if relies_on.is_empty() => {
                 f.write_str("dropped, proved unneeded whatever the facts the old code suggests")
             }

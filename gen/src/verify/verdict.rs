@@ -161,7 +161,8 @@ fn memo_check_all(port: &CPort, contract: &Contract, cases: &[Case]) -> Result<V
         cases.iter().map(|c| memo.get(&key(c)).cloned()).collect()
     };
     for debug in [false, true] {
-        let missing: Vec<usize> = (0..cases.len()).filter(|&i| out[i].is_none() && cases[i].debug_highmem == debug).collect();
+        let missing: Vec<usize> =
+            (0..cases.len()).filter(|&i| out[i].is_none() && cases[i].debug_highmem == debug).collect();
         if missing.is_empty() {
             continue;
         }
