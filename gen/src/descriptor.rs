@@ -149,18 +149,46 @@ pub enum ArgSpec {
     PtepPte(usize, usize),
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A list or a table. Not `#[serde(untagged)]`: that would swallow the
+/// inner error (an unknown effect's name) into "did not match any variant".
 enum RawCEffect {
     Plain(Vec<EffectName>),
-    Table {
-        effects: Vec<EffectName>,
-        addr: Option<usize>,
-        range: Option<[usize; 2]>,
-        area: Option<[usize; 2]>,
-        pte: Option<usize>,
-        ptep: Option<usize>,
-    },
+    Table(RawCEffectTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCEffectTable {
+    effects: Vec<EffectName>,
+    addr: Option<usize>,
+    range: Option<[usize; 2]>,
+    area: Option<[usize; 2]>,
+    pte: Option<usize>,
+    ptep: Option<usize>,
+}
+
+impl<'de> Deserialize<'de> for RawCEffect {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawCEffect, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = RawCEffect;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of effects, or a table `{ effects = [...], addr = N }`")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RawCEffect, A::Error> {
+                Deserialize::deserialize(SeqAccessDeserializer::new(seq)).map(RawCEffect::Plain)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawCEffect, A::Error> {
+                Deserialize::deserialize(MapAccessDeserializer::new(map)).map(RawCEffect::Table)
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 impl TryFrom<RawCEffect> for CEffect {
@@ -169,7 +197,7 @@ impl TryFrom<RawCEffect> for CEffect {
     fn try_from(raw: RawCEffect) -> Result<CEffect, String> {
         let (effects, args) = match raw {
             RawCEffect::Plain(e) => (e, ArgSpec::None),
-            RawCEffect::Table { effects, addr, range, area, pte, ptep } => {
+            RawCEffect::Table(RawCEffectTable { effects, addr, range, area, pte, ptep }) => {
                 let args = match (addr, range, area, pte, ptep) {
                     (Some(a), None, None, None, None) => ArgSpec::Addr(a),
                     (None, Some([s, e]), None, None, None) => ArgSpec::Range(s, e),

@@ -14,8 +14,12 @@ use crate::support::{archport, assert_status, edit, kernel, stderr, stdout, temp
 fn mini_tree(arch: Arch) -> tempfile::TempDir {
     let k = kernel();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(k.pre_port.join("Makefile"), dir.path().join("Makefile")).unwrap();
-    std::fs::create_dir_all(dir.path().join("mm")).unwrap();
+    // The generic kmap_local code port checks for before it ports.
+    for p in ["Makefile", "mm/Kconfig", "include/asm-generic/kmap_size.h"] {
+        let to = dir.path().join(p);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(k.pre_port.join(p), to).unwrap();
+    }
     let spec = descriptor::load(&descriptor::templates_root(None), arch).unwrap();
     for f in &spec.descriptor.files {
         let to = dir.path().join(&f.path);

@@ -401,10 +401,13 @@ fn base_commit_and_prerequisites_match_git_format_patch() {
     for d in ["Documentation", "include", "drivers", "fs", "init", "ipc", "kernel", "lib"] {
         std::fs::create_dir_all(repo.path().join(d)).unwrap();
     }
-    for p in &base_files {
-        std::fs::copy(k.pre_port.join(p), repo.path().join(p)).unwrap();
+    for p in base_files.iter().chain(&["include/asm-generic/kmap_size.h"]) {
+        let dest = repo.path().join(p);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(k.pre_port.join(p), dest).unwrap();
     }
-    git_ok(repo.path(), &["commit", "-q", "-a", "-m", "mm/highmem: the generic kmap_local core"]);
+    git_ok(repo.path(), &["add", "-A"]);
+    git_ok(repo.path(), &["commit", "-q", "-m", "mm/highmem: the generic kmap_local core"]);
     let base = git_ok(repo.path(), &["rev-parse", "HEAD~1"]).trim().to_string();
 
     let out = tempfile::tempdir().unwrap();

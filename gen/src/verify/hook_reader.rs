@@ -82,7 +82,7 @@ pub fn read_hook(scope: &Scope, hook: Hook, k: &Knowledge) -> HookReading {
                 // `#define NAME other`: the hook is a call of `other`.
                 (None, [alias]) if c_ast_ident(&alias.text) => {
                     let ret = r.call(&alias.text, params, alias.line);
-                    r.finish_index(hook, ret);
+                    r.finish_index(hook, ret, alias.line);
                 }
                 (None, _) => {
                     r.problem(m.at.line, format!("{name} is an object-like macro that is not a function name"))
@@ -90,7 +90,7 @@ pub fn read_hook(scope: &Scope, hook: Hook, k: &Knowledge) -> HookReading {
                 (Some(names), body) => {
                     let env: BTreeMap<String, Val> = names.iter().cloned().zip(params).collect();
                     let ret = r.run_body(body, env);
-                    r.finish_index(hook, ret);
+                    r.finish_index(hook, ret, m.at.line);
                 }
             }
             m.at.clone()
@@ -568,7 +568,7 @@ impl Reader<'_> {
 
     /// Turns an index hook's result into its effect: the generic slot (no
     /// effect), a colour-aware one, or a problem.
-    fn finish_index(&mut self, hook: Hook, ret: Val) {
+    fn finish_index(&mut self, hook: Hook, ret: Val, line: u32) {
         let colour = match hook {
             Hook::MapIdx => Var::PageColour,
             Hook::UnmapIdx => Var::SlotColour,
@@ -584,14 +584,19 @@ impl Reader<'_> {
         match ret {
             Val::Index(p) if p == Poly::calc_idx() => {}
             Val::Index(p) if p == Poly::coloured(colour) => self.effects.push(Effect::ColourIndex),
-            Val::Index(p) if p == reversed => self.problems.push(format!(
-                "{}: {} picks the slot of the reversed colour, for a fixmap that grows down from FIXADDR_TOP; the model lays the fixmap out upwards, as 5.10 does, and cannot tell whether this one is right",
-                self.file,
+            Val::Index(p) if p == reversed => self.problem(
+                line,
+                format!("{} picks the slot of the reversed colour, for a fixmap that grows down from FIXADDR_TOP; the model lays the fixmap out upwards, as 5.10 does, and cannot tell whether this one is right",
                 hook.c_name()
             )),
-            other => self.problems.push(format!(
-                "{}: {} computes the slot {}, neither the generic one nor a colour-aware one",
-                self.file,
+            Val::Unknown(what) => self.problem(
+                line,
+                format!("{} computes the slot from `{what}`, which the reader cannot evaluate",
+                hook.c_name()
+            )),
+            other => self.problem(
+                line,
+                format!("{} computes the slot {}, neither the generic one nor a colour-aware one",
                 hook.c_name(),
                 describe(&other)
             )),
@@ -632,6 +637,9 @@ fn binary(op: &str, x: Val, y: Val) -> Val {
         ("+", Index(a), Int(c)) | ("+", Int(c), Index(a)) => Index(a.add(&Poly::constant(c), 1)),
         ("-", Index(a), Int(c)) => Index(a.add(&Poly::constant(c), -1)),
         ("*", Index(a), Int(c)) | ("*", Int(c), Index(a)) => Index(a.mul(&Poly::constant(c))),
+        // What the reader could not evaluate is the useful part of the
+        // message, not the expression built around it.
+        (_, u @ Unknown(_), _) | (_, _, u @ Unknown(_)) => u,
         (op, x, y) => Unknown(format!("{} {op} {}", describe(&x), describe(&y))),
     }
 }

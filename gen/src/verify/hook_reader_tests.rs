@@ -153,6 +153,9 @@ fn index_hooks_are_the_generic_slot_a_colour_aware_one_or_unmodelled() {
     assert!(unmodelled(&idx("(type + KM_MAX_IDX * smp_processor_id()) * N_COLOURS")).contains("neither the generic"));
     assert!(unmodelled(&idx("(type + KM_MAX_IDX * smp_processor_id()) * N_COLOURS + N_COLOURS - 1 - color"))
         .contains("grows down"));
+    // A misspelt macro is named, with the hook's line.
+    let why = unmodelled(&idx("(type + KM_MAXIDX * smp_processor_id()) * N_COLOURS + color"));
+    assert!(why.contains(":1: arch_kmap_local_map_idx computes the slot from `KM_MAXIDX`"), "{why}");
 }
 
 #[test]
