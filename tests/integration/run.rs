@@ -17,6 +17,18 @@ fn run_writes_ports_series_and_report_and_prints_one_table() {
         assert!(["equivalent", "identical", "justified"].iter().any(|v| row.contains(v)), "{row}");
     }
     assert!(out.path().join("report.html").is_file());
+
+    // `run`'s report shows each patch as `report`'s does.
+    let alone = tempfile::tempdir().unwrap();
+    let html = alone.path().join("review.html");
+    assert_status(&archport(&["report", "--quiet", "--html", html.to_str().unwrap()]), 0);
+    let patches = |page: &str| -> Vec<String> {
+        page.split("<pre class=\"patch\">").skip(1).map(|p| p[..p.find("</pre>").unwrap()].to_string()).collect()
+    };
+    let (ours, theirs) =
+        (std::fs::read_to_string(out.path().join("report.html")).unwrap(), std::fs::read_to_string(&html).unwrap());
+    assert_eq!(patches(&ours).len(), 10);
+    assert!(patches(&ours) == patches(&theirs), "run's report shows other patches than report's");
     assert!(out.path().join("series/0000-cover-letter.patch").is_file());
     assert_eq!(std::fs::read_dir(out.path().join("series")).unwrap().count(), 11);
     assert!(

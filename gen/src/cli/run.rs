@@ -79,7 +79,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
         },
     )
     .all("nothing is written")?;
-    let (ported, mut entries): (Vec<Ported>, Vec<ArchEntry>) = work.into_iter().unzip();
+    let (ported, entries): (Vec<Ported>, Vec<ArchEntry>) = work.into_iter().unzip();
 
     let mut files = BTreeMap::new();
     for p in &ported {
@@ -99,11 +99,6 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
         }
     };
     if let Ok(s) = &series {
-        for (p, f) in s.patches.iter().zip(&s.files[1..]) {
-            if let Some(e) = entries.iter_mut().find(|e| e.review.arch == p.arch) {
-                e.patch = String::from_utf8_lossy(&f.bytes).into_owned();
-            }
-        }
         files.extend(assemble::files(std::slice::from_ref(s)).into_iter().map(|(rel, b)| (format!("series/{rel}"), b)));
     }
     files.insert("report.html".to_string(), report::render(&version, &entries)?.into_bytes());

@@ -103,10 +103,7 @@ pub fn render_series(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Ve
         let n = i + 1;
         let subject = format!("[PATCH {n}/{total}] {}", p.subject);
         let mut body = format!("{}\n\nSigned-off-by: {}\n---\n", p.message, env.from).into_bytes();
-        let stats: Vec<FileStat> = p.diffs.iter().map(FileDiff::stat).collect();
-        body.extend(diffstat::render(&stats, MAIL_WIDTH).bytes());
-        body.push(b'\n');
-        body.extend(diff_bytes(&p.diffs));
+        body.extend(stat_and_diffs(p));
         let mail = Mail {
             from: env.from,
             date: env.date,
@@ -122,6 +119,24 @@ pub fn render_series(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Ve
         });
     }
     files
+}
+
+/// The diffstat, a blank line and the diffs, as a mail carries them
+/// after its `---` line.
+fn stat_and_diffs(p: &ArchPatch) -> Vec<u8> {
+    let stats: Vec<FileStat> = p.diffs.iter().map(FileDiff::stat).collect();
+    let mut out = diffstat::render(&stats, MAIL_WIDTH).into_bytes();
+    out.push(b'\n');
+    out.extend(diff_bytes(&p.diffs));
+    out
+}
+
+/// A patch as a reviewer reads it, without the mail around it: the
+/// subject, the commit message, `---`, the diffstat and the diffs.
+pub fn review_text(p: &ArchPatch) -> String {
+    let mut out = format!("{}\n\n{}\n---\n", p.subject, p.message).into_bytes();
+    out.extend(stat_and_diffs(p));
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn cover_letter(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Vec<u8> {

@@ -43,7 +43,7 @@ pub struct Recipients {
 }
 
 /// What get_maintainer.pl says about one patch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Maintainers {
     pub recipients: Recipients,
     /// The first SCM tree named (`git git://...`): the most specific one.
