@@ -7,6 +7,7 @@
 mod support;
 
 mod bless;
+mod check;
 mod cli_errors;
 mod compile;
 mod fetch;

@@ -14,6 +14,7 @@ mod fetch;
 mod golden;
 mod port;
 mod report;
+mod review;
 mod run;
 mod series;
 mod verify;
@@ -148,6 +149,9 @@ pub enum Command {
     /// The comparison for CI: a short summary, exit 0 when no arch differs, 1 otherwise.
     #[command(after_help = diff::CHECK_AFTER_HELP)]
     Check(diff::CheckArgs),
+    /// Accept, reject or skip each change `check --golden-dir` left pending beside the blessed files.
+    #[command(after_help = review::AFTER_HELP)]
+    Review(review::ReviewArgs),
     /// Check ports with the executable model of the generic kmap_local code.
     #[command(after_help = verify::AFTER_HELP)]
     Verify(verify::VerifyArgs),
@@ -173,6 +177,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run_diff(&args, g),
         Command::Check(args) if args.golden_dir.is_some() => bless::run(&args, g),
         Command::Check(args) => diff::run_check(&args, g),
+        Command::Review(args) => review::run(&args, g),
         Command::Verify(args) => verify::run(&args, g),
         Command::Report(args) => report::run(&args, g),
         Command::Series(args) => series::run(&args, g),
