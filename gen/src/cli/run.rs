@@ -91,11 +91,11 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Err(e) => Err(format!("series not written: {e:#}")),
         Ok(from) => {
             let _step = progress.step("series: finding the recipients in MAINTAINERS");
-            let opts = SeriesOptions { from, date: assemble::date(None, &tree)?, base: None, split_per_tree: false };
+            let opts = SeriesOptions::new(from, assemble::date(None, &tree)?, None);
             let manifest = Manifest::load(&manifest::default_dir())?;
             let finder = RecipientFinder::new(args.recipients.source(), &tree)?;
             let patches = assemble::gather(&manifest, &ported, &tree, |p| finder.recipients(p))?;
-            Ok(assemble::assemble(&manifest, patches, &opts, None)?.remove(0))
+            Ok(assemble::assemble(&manifest, patches, &opts, &assemble::RangeDiffs::default())?.remove(0))
         }
     };
     if let Ok(s) = &series {
