@@ -71,7 +71,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let work = per_arch::each(
         &Arch::ALL,
         progress,
-        |a| format!("{a}: port, compare with golden, model check"),
+        |a| format!("port, compare and model-check {a}"),
         |arch| {
             let p = pipeline::port_arch(arch, &tree, &templates)?;
             let entry = report::arch_entry(&p, &tree, &golden)?;
@@ -125,7 +125,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
                 "{:<11} {:>5}  {:<18} {:>14}  {:<15} patch",
                 "arch", "files", "verdict vs golden", "template lines", "model"
             )?;
-            for r in &rows {
+            for (r, e) in rows.iter().zip(&entries) {
                 writeln!(
                     text,
                     "{:<11} {:>5}  {:<18} {:>14}  {:<15} {}",
@@ -136,6 +136,14 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
                     r.model.to_string(),
                     r.patch.as_deref().unwrap_or("-")
                 )?;
+                for f in e.review.files.iter().filter(|_| r.verdict == Verdict::Justified) {
+                    if let Some(why) = &f.justification {
+                        // The check that justifies it, without its details.
+                        let short = why.split("; ").next().unwrap_or(why);
+                        let line = format!("    justified: {}: {short}", f.path);
+                        writeln!(text, "{}", crate::series::manifest::reflow(&line, 80))?;
+                    }
+                }
             }
             writeln!(text, "\nported files   {}", shown_path(&ports_dir))?;
             match series_note {

@@ -26,7 +26,7 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
         which(tool)?;
     }
 
-    let step = progress.step(format!("updating package lists for {} ({})", PACKAGE, SUITES.join(", ")));
+    let step = progress.step(format!("fetch: updating package lists ({})...", SUITES.join(", ")));
     let apt = PrivateApt::new(scratch, &mirror)?;
     apt.run(&["update"]).with_context(|| {
         format!(
@@ -36,9 +36,10 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
             mirror.security
         )
     })?;
-    step.set_message(format!("downloading {PACKAGE} (about 120 MB)"));
+    drop(step);
     let download = scratch.join("download");
     std::fs::create_dir_all(&download)?;
+    let step = progress.download(format!("fetch: downloading {PACKAGE} (about 120 MB)..."), &download);
     apt.run_in(&download, &["download", PACKAGE])
         .with_context(|| format!("cannot download {PACKAGE} from Debian's {} suites", SUITES.join(", ")))?;
     let deb = single_deb(&download)?;
@@ -48,7 +49,7 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
     }
     drop(step);
 
-    let step = progress.step(format!("unpacking {PACKAGE} {version}"));
+    let step = progress.step(format!("fetch: unpacking {PACKAGE} {version}..."));
     let unpacked = scratch.join("unpacked");
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
     std::fs::remove_file(&deb).ok();
@@ -65,7 +66,7 @@ pub fn fetch_into(dest: &Path, scratch: &Path, progress: Progress) -> Result<Ker
     std::fs::write(&rt_patch, &out.stdout)?;
     drop(step);
 
-    let step = progress.step("building the golden and pre-port trees");
+    let step = progress.step("fetch: building the golden and pre-port trees...");
     let patch = parse_patch(&out.stdout).context("reading the RT patch")?;
     let ports = golden::extract(&patch, &Arch::ALL);
     let (golden, pre_port) = (dest.join("golden"), dest.join("pre-port"));
