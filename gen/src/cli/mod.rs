@@ -160,7 +160,7 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Write the ports as a patch series: a cover letter and one `git format-patch` mail per arch.
     #[command(after_help = series::AFTER_HELP)]
-    Series(series::SeriesArgs),
+    Series(Box<series::SeriesArgs>),
     /// Build each generated port (or the golden tree) with real compilers; front end only where Debian has none.
     #[command(after_help = compile::AFTER_HELP)]
     Compile(compile::CompileArgs),
