@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use similar::TextDiff;
+use similar::{DiffOp, DiffTag, DiffableStr, InlineChange, TextDiff};
 
 /// Element comparisons one diff may cost (about a quarter of a second).
 pub const BUDGET: usize = 200_000_000;
@@ -115,6 +115,20 @@ fn configured(exact: bool) -> similar::TextDiffConfig {
     config
 }
 
+/// The changes of one op of a [`line_diff`], with the words that differ
+/// inside a changed line emphasised (`similar`'s inline diff), when the
+/// op's words are within budget; past it, the plain line changes. No
+/// deadline is set, so the emphasis is the same on every run.
+pub fn inline_changes<'x>(diff: &'x TextDiff<'x, 'x, 'x, str>, op: &DiffOp) -> Vec<InlineChange<'x, str>> {
+    let words = |lines: &[&'x str]| lines.iter().flat_map(|l| l.tokenize_words()).collect::<Vec<&str>>();
+    let (old, new) = (&diff.old_slices()[op.old_range()], &diff.new_slices()[op.new_range()]);
+    if op.tag() == DiffTag::Replace && distance(&words(old), &words(new)).is_exact() {
+        diff.iter_inline_changes_deadline(op, None).collect()
+    } else {
+        diff.iter_changes(op).map(InlineChange::from).collect()
+    }
+}
+
 /// `similar`'s ratio from a distance: matched elements over all.
 pub fn ratio(d: Distance, n: usize, m: usize) -> f32 {
     if n + m == 0 {
@@ -143,6 +157,19 @@ mod tests {
         fn the_distance_is_the_one_similar_finds(a in proptest::collection::vec(0u8..4, 0..60), b in proptest::collection::vec(0u8..4, 0..60)) {
             prop_assert_eq!(distance(&a, &b), Distance::Exact(similar_distance(&a, &b)));
         }
+    }
+
+    #[test]
+    fn inline_changes_emphasise_the_words_that_differ() {
+        let (old, new) = ("\tx = 0UL;\nkeep\n", "\tx  =  1UL;\nkeep\n");
+        let diff = line_diff(old, new);
+        let op = diff.ops()[0];
+        let emphasised: Vec<(ChangeTag, String)> = inline_changes(&diff, &op)
+            .iter()
+            .flat_map(|c| c.values().iter().filter(|(e, _)| *e).map(move |(_, s)| (c.tag(), s.trim().to_string())))
+            .collect();
+        assert!(emphasised.contains(&(ChangeTag::Delete, "0UL;".into())), "{emphasised:?}");
+        assert!(emphasised.contains(&(ChangeTag::Insert, "1UL;".into())), "{emphasised:?}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! lives only in `arch-templates/<arch>/`.
 
 pub mod arch;
+pub mod blessed;
 pub mod cli;
 pub mod color;
 pub mod compile;

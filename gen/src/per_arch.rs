@@ -46,13 +46,19 @@ pub fn each<T>(
     mut stage: impl FnMut(Arch) -> anyhow::Result<T>,
 ) -> Outcome<T> {
     let mut out = Outcome { done: Vec::new(), failed: Vec::new() };
+    let bar = progress.bar(arches.len());
     for (i, &arch) in arches.iter().enumerate() {
-        let _step = progress.step_of(i + 1, arches.len(), label(arch));
+        bar.start(i + 1, &label(arch));
         match stage(arch) {
             Ok(t) => out.done.push(t),
             Err(error) => out.failed.push(Failure { arch, error }),
         }
     }
+    let failed = match out.failed.len() {
+        0 => String::new(),
+        n => format!(", {n} failed"),
+    };
+    bar.finish(&format!("{} of {} arches done{failed}", out.done.len(), arches.len()));
     out
 }
 

@@ -8,6 +8,7 @@ mod support;
 
 mod bless;
 mod cache;
+mod check;
 mod cli_errors;
 mod compile;
 mod fetch;

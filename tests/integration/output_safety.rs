@@ -78,7 +78,7 @@ fn series_keeps_a_patch_of_the_users_own() {
     forced.push("--force");
     assert_status(&archport(&forced), 0);
     assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my work\n");
-    assert!(out.path().join("0000-cover-letter.patch").is_file());
+    assert!(out.path().join("0001-csky-mm-highmem-Switch-to-generic-kmap-atomic.patch").is_file());
 }
 
 /// `mkfifo`, for the tests that need a FIFO.

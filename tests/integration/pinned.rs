@@ -40,13 +40,12 @@ pub fn generated() -> BTreeMap<String, Vec<u8>> {
     let manifest = Manifest::load(&manifest::default_dir()).unwrap();
     let finder = RecipientFinder::new(RecipientSource::Maintainers, &k.pre_port).unwrap();
     let patches = assemble::gather(&manifest, &ported, &k.pre_port, |p| finder.recipients(p)).unwrap();
-    let opts = SeriesOptions {
-        from: archport::series::format_patch::Identity::parse("A U Thor <author@example.org>").unwrap(),
-        date: assemble::date(None, &k.pre_port).unwrap(),
-        base: None,
-        split_per_tree: false,
-    };
-    let series = assemble::assemble(&manifest, patches, &opts, None).unwrap();
+    let opts = SeriesOptions::new(
+        archport::series::format_patch::Identity::parse("A U Thor <author@example.org>").unwrap(),
+        assemble::date(None, &k.pre_port).unwrap(),
+        None,
+    );
+    let series = assemble::assemble(&manifest, patches, &opts, &assemble::RangeDiffs::default()).unwrap();
     for (rel, bytes) in assemble::files(&series) {
         files.insert(format!("series/{rel}"), bytes);
     }

@@ -16,7 +16,32 @@ fn run_writes_ports_series_and_report_and_prints_one_table() {
         assert!(row.contains("proved") && row.contains(".patch"), "{row}");
         assert!(["equivalent", "identical", "justified"].iter().any(|v| row.contains(v)), "{row}");
     }
+    // Each justified arch has its reasons beside it, within 80 columns.
+    for (arch, reason) in [
+        ("microblaze", "    justified: arch/microblaze/mm/init.c: the golden file does not preprocess"),
+        ("mips", "    justified: arch/mips/kernel/crash_dump.c: the golden copy_oldmem_page()"),
+        ("sparc", "    justified: arch/sparc/include/asm/highmem.h: the golden hooks fail the"),
+    ] {
+        let row = text.find(&format!("\n{arch:<11} ")).unwrap_or_else(|| panic!("no row for {arch}"));
+        let next = text[row + 1..].find('\n').unwrap() + row + 2;
+        assert!(text[next..].starts_with(reason), "{arch}: no reason under its row:\n{text}");
+    }
+    for line in text.lines().filter(|l| l.starts_with("    ")) {
+        assert!(line.chars().count() <= 80, "longer than 80 columns: {line}");
+    }
     assert!(out.path().join("report.html").is_file());
+
+    // `run`'s report shows each patch as `report`'s does.
+    let alone = tempfile::tempdir().unwrap();
+    let html = alone.path().join("review.html");
+    assert_status(&archport(&["report", "--quiet", "--html", html.to_str().unwrap()]), 0);
+    let patches = |page: &str| -> Vec<String> {
+        page.split("<pre class=\"patch\">").skip(1).map(|p| p[..p.find("</pre>").unwrap()].to_string()).collect()
+    };
+    let (ours, theirs) =
+        (std::fs::read_to_string(out.path().join("report.html")).unwrap(), std::fs::read_to_string(&html).unwrap());
+    assert_eq!(patches(&ours).len(), 10);
+    assert!(patches(&ours) == patches(&theirs), "run's report shows other patches than report's");
     assert!(out.path().join("series/0000-cover-letter.patch").is_file());
     assert_eq!(std::fs::read_dir(out.path().join("series")).unwrap().count(), 11);
     assert!(

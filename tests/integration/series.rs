@@ -72,8 +72,10 @@ fn write_series(out: &Path, ported: &[Ported]) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "patch"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), ported.len() + 1, "{files:?}");
-    assert!(files[0].ends_with("0000-cover-letter.patch"));
+    // A lone patch is its own series, without a cover letter.
+    let cover = usize::from(ported.len() > 1);
+    assert_eq!(files.len(), ported.len() + cover, "{files:?}");
+    assert_eq!(files[0].ends_with("0000-cover-letter.patch"), cover == 1, "{files:?}");
     files
 }
 
@@ -302,10 +304,11 @@ fn two_runs_give_byte_identical_files_dated_by_the_tree() {
     let cover = String::from_utf8(a["0000-cover-letter.patch"].clone()).unwrap();
     assert!(cover.contains(&format!("\nDate: {date}\n")), "{cover}");
 
-    // A second run into the same folder with fewer arches leaves no stale patch.
+    // A second run into the same folder with fewer arches leaves no stale
+    // patch, and no cover letter for a lone patch.
     let one = &ported[..1];
     write_series(dirs[0].path(), one);
-    assert_eq!(read_tree(dirs[0].path()).len(), 3, "cover letter, patch, manifest");
+    assert_eq!(read_tree(dirs[0].path()).len(), 2, "the patch and the manifest");
     assert_every_arch_ports(&failed);
 }
 
@@ -348,31 +351,222 @@ fn split_per_tree_and_range_diff() {
     assert_status(&o, 0);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let mut seen = Vec::new();
+    let mut lone = 0;
     for s in json["series"].as_array().unwrap() {
         let dir = PathBuf::from(s["dir"].as_str().unwrap());
-        assert!(s["tree"].as_str().is_some_and(|t| t.contains("://")), "{s}");
+        let tree = s["tree"].as_str().unwrap_or_else(|| panic!("no tree: {s}"));
+        assert!(tree.starts_with("git ") && tree.contains("://"), "{s}");
         let patches = s["patches"].as_array().unwrap();
-        let cover = std::fs::read_to_string(dir.join("0000-cover-letter.patch")).unwrap();
-        assert!(cover.contains(&format!("Subject: [PATCH 0/{}] ", patches.len())), "{cover}");
-        assert!(cover.contains("\nRange-diff against the golden ports:\n"), "{cover}");
+        // With one patch the notes go below its `---`, else into a cover letter.
+        let notes = match patches.len() {
+            1 => {
+                lone += 1;
+                assert!(s["cover"].is_null() && !dir.join("0000-cover-letter.patch").exists(), "{s}");
+                let mail = std::fs::read_to_string(dir.join(patches[0]["file"].as_str().unwrap())).unwrap();
+                assert!(mail.contains("\nSubject: [PATCH] "), "git sends a lone patch as [PATCH]:\n{mail}");
+                let dashes = mail.find("\n---\n").unwrap();
+                let notes = mail[dashes..mail.find("\ndiff --git ").unwrap()].to_string();
+                assert!(notes.contains("This patch switches ") && !notes.contains("These "), "{notes}");
+                notes
+            }
+            n => {
+                let cover = std::fs::read_to_string(dir.join("0000-cover-letter.patch")).unwrap();
+                assert!(cover.contains(&format!("Subject: [PATCH 0/{n}] ")), "{cover}");
+                for (i, p) in patches.iter().enumerate() {
+                    let mail = std::fs::read_to_string(dir.join(p["file"].as_str().unwrap())).unwrap();
+                    assert!(mail.contains(&format!("Subject: [PATCH {}/{n}] ", i + 1)));
+                }
+                cover
+            }
+        };
+        // The tree reads as MAINTAINERS' T: line has it.
+        assert!(notes.contains(&format!("\n\tT: {tree}\n")), "{notes}");
+        assert!(!notes.contains('`') && !notes.contains("tree git"), "{notes}");
+        assert!(notes.contains("\nRange-diff against the golden ports:\n"), "{notes}");
         for (i, p) in patches.iter().enumerate() {
-            let mail = std::fs::read_to_string(dir.join(p["file"].as_str().unwrap())).unwrap();
-            assert!(mail.contains(&format!("Subject: [PATCH {}/{}] ", i + 1, patches.len())));
             let n = i + 1;
-            let line = cover
+            let line = notes
                 .lines()
                 .find(|l| l.starts_with(&format!("{n}:  ")))
-                .unwrap_or_else(|| panic!("no range-diff line {n}:\n{cover}"));
+                .unwrap_or_else(|| panic!("no range-diff line {n}:\n{notes}"));
             assert!(line.contains(" = ") || line.contains(" ! "), "{line}");
             seen.push(p["arch"].as_str().unwrap().to_string());
         }
     }
+    assert!(lone > 0, "no tree with a single patch");
     seen.sort();
     let mut want: Vec<String> = ported.iter().map(|p| p.port.arch.name().to_string()).collect();
     want.sort();
     assert_eq!(seen, want, "every arch in exactly one series");
     assert_eq!(json["range_diff"].as_array().unwrap().len(), ported.len());
     assert_every_arch_ports(&failed);
+}
+
+/// The message of a mail: from the end of its headers to its `---`.
+fn message(mail: &str) -> &str {
+    let start = mail.find("\n\n").unwrap() + 2;
+    &mail[start..start + mail[start..].find("\n---\n").unwrap()]
+}
+
+#[test]
+fn commit_messages_are_wrapped_at_72_columns_after_substitution() {
+    let (ported, failed) = port_all();
+    let out = tempfile::tempdir().unwrap();
+    let files = write_series(out.path(), &ported);
+    for f in &files {
+        let mail = std::fs::read_to_string(f).unwrap();
+        let cover = f.ends_with("0000-cover-letter.patch");
+        let text = match cover {
+            true => &mail[mail.find("\n\n").unwrap() + 2..mail.find("\nJane Hacker (").unwrap()],
+            false => message(&mail),
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        for (k, line) in lines.iter().enumerate() {
+            let long = line.chars().count() > 72 && line.split_whitespace().count() > 1;
+            assert!(!long || line.starts_with('\t'), "{}: longer than 72 columns: {line}", f.display());
+            // Greedy wrapping of paragraphs and `- ` items: the next line's
+            // first word did not fit on this one.
+            let Some(next) = lines.get(k + 1).filter(|_| !cover) else { continue };
+            let in_item = line.starts_with("- ") || line.starts_with("  ");
+            let continues = match next.strip_prefix("  ") {
+                Some(rest) => in_item && !rest.starts_with(' '),
+                None => !in_item && !next.is_empty() && !next.starts_with("- "),
+            };
+            if continues && !line.is_empty() {
+                let first = next.split_whitespace().next().unwrap_or("");
+                assert!(
+                    line.chars().count() + 1 + first.chars().count() > 72,
+                    "{}: `{first}` would fit on the line before it:\n{line}\n{next}",
+                    f.display()
+                );
+            }
+        }
+    }
+    let mips = files.iter().find(|f| f.to_string_lossy().contains("-mips-")).expect("a mips patch");
+    let text = message(&std::fs::read_to_string(mips).unwrap()).to_string();
+    assert!(text.contains("after writing its PTE\nand after clearing it,"), "{text}");
+    assert_every_arch_ports(&failed);
+}
+
+/// `Header: value` of a mail's head (the first occurrence), with its
+/// folded lines, as they are written.
+fn header(mail: &str, name: &str) -> Option<String> {
+    let head = mail.split("\n\n").next().unwrap();
+    let mut lines = head.lines().skip_while(|l| !l.starts_with(&format!("{name}: ")));
+    let mut value = lines.next()?[name.len() + 2..].to_string();
+    for more in lines.take_while(|l| l.starts_with(' ')) {
+        value.push('\n');
+        value.push_str(more);
+    }
+    Some(value)
+}
+
+#[test]
+fn reroll_rfc_prefix_reply_and_recipients_as_git_format_patch_writes_them() {
+    let (ported, failed) = port_all();
+    let v1 = tempfile::tempdir().unwrap();
+    write_series(v1.path(), &ported);
+    let out = tempfile::tempdir().unwrap();
+    let opts = [
+        "--signoff",
+        SIGNOFF,
+        "-v",
+        "2",
+        "--rfc",
+        "--subject-prefix",
+        "PATCH mm",
+        "--in-reply-to",
+        "<v1-cover@example.org>",
+        "--to",
+        "Andrew Morton <akpm@linux-foundation.org>",
+        "--cc",
+        "linux-mm@kvack.org",
+        "--previous",
+        v1.path().to_str().unwrap(),
+    ];
+    assert_status(&series(out.path(), &ported, &opts, &[]), 0);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "patch"))
+        .collect();
+    files.sort();
+    let total = ported.len();
+    let width = total.to_string().len();
+    for (n, f) in files.iter().enumerate() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(&format!("v2-{n:04}-")), "{name}");
+        let mail = std::fs::read_to_string(f).unwrap();
+        let subject = header(&mail, "Subject").unwrap();
+        assert!(subject.starts_with(&format!("[RFC PATCH mm v2 {n:0width$}/{total}] ")), "{subject}");
+        assert_eq!(header(&mail, "In-Reply-To").as_deref(), Some("<v1-cover@example.org>"), "{name}");
+        assert_eq!(header(&mail, "References").as_deref(), Some("<v1-cover@example.org>"), "{name}");
+        assert!(header(&mail, "To").unwrap().starts_with("Andrew Morton <akpm@linux-foundation.org>"), "{name}");
+        assert!(mail.contains("Cc: linux-mm@kvack.org"), "{name}");
+    }
+    // Nothing changed since v1: every patch is the same.
+    let cover = std::fs::read_to_string(&files[0]).unwrap();
+    let same = cover.lines().filter(|l| l.contains(" = ")).count();
+    assert!(cover.contains("\nRange-diff against v1:\n") && same == total, "{cover}");
+
+    // git format-patch, given the same options on the applied series,
+    // names the files and brackets the subjects alike.
+    let repo = repo_with(&kernel().pre_port, &touched(&ported));
+    let mut am = Command::new("git");
+    am.arg("-C").arg(repo.path()).args(["am", "-q"]).args(&files[1..]);
+    assert!(run(&mut am).status.success(), "git am");
+    let theirs = tempfile::tempdir().unwrap();
+    let range = format!("HEAD~{total}");
+    let args = ["format-patch", "-q", "--cover-letter", "-v", "2", "--rfc", "--subject-prefix=PATCH mm"];
+    git_ok(
+        repo.path(),
+        &[&args[..], &["--in-reply-to=v1-cover@example.org", "-o", theirs.path().to_str().unwrap(), &range]].concat(),
+    );
+    let mut theirs_files: Vec<PathBuf> = std::fs::read_dir(theirs.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    theirs_files.sort();
+    let names =
+        |fs: &[PathBuf]| fs.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect::<Vec<_>>();
+    assert_eq!(names(&files), names(&theirs_files));
+    for (ours, theirs) in files.iter().zip(&theirs_files).skip(1) {
+        let (a, b) = (std::fs::read_to_string(ours).unwrap(), std::fs::read_to_string(theirs).unwrap());
+        for h in ["Subject", "In-Reply-To", "References"] {
+            assert_eq!(header(&a, h), header(&b, h), "{h} of {}", ours.display());
+        }
+    }
+    assert_every_arch_ports(&failed);
+}
+
+#[test]
+fn series_check_runs_the_trees_checkpatch_on_every_patch() {
+    let (ported, failed) = port_all();
+    let out = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = vec!["series".into(), "--out".into(), out.path().to_str().unwrap().into()];
+    args.extend(arch_flags(&ported));
+    args.extend(["--signoff".into(), SIGNOFF.into(), "--check".into()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = archport_env(&refs, &[]);
+    assert_status(&o, 0);
+    let text = stdout(&o);
+    let reports: Vec<&str> = text.lines().filter(|l| l.starts_with("checkpatch ")).collect();
+    assert_eq!(reports.len(), ported.len(), "{text}");
+    for r in &reports {
+        assert!(r.contains(".patch: 0 errors, "), "{r}");
+    }
+    assert!(text.contains(": WARNING: "), "the findings are printed: {text}");
+    assert!(stderr(&o).contains("] checkpatch "), "{}", stderr(&o));
+    assert_every_arch_ports(&failed);
+}
+
+#[test]
+fn a_checkpatch_that_hangs_is_stopped_at_its_timeout() {
+    let tree = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tree.path().join("scripts")).unwrap();
+    std::fs::write(tree.path().join("scripts/checkpatch.pl"), "sleep 60;\n").unwrap();
+    let t0 = std::time::Instant::now();
+    let e = archport::series::checkpatch::check(tree.path(), b"x\n", std::time::Duration::from_secs(1)).unwrap_err();
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "took {:?}", t0.elapsed());
+    let e = format!("{e:#}");
+    assert!(e.contains("scripts/checkpatch.pl") && e.contains("within 1 s"), "{e}");
 }
 
 /// A small git tree (the arm port's files plus what the tools read):
@@ -427,24 +621,26 @@ fn base_commit_and_prerequisites_match_git_format_patch() {
         &[("GIT_CONFIG_GLOBAL", "/dev/null"), ("GIT_CONFIG_NOSYSTEM", "1")],
     );
     assert_status(&o, 0);
-    let cover = std::fs::read_to_string(out.path().join("0000-cover-letter.patch")).unwrap();
-    assert!(
-        cover.contains("From: Archport Test <test@example.org>"),
-        "the identity comes from the tree's git config:\n{cover}"
-    );
-    let head_date = git_ok(repo.path(), &["log", "-1", "--format=%cD"]);
-    assert!(cover.contains(&format!("\nDate: {}\n", head_date.trim())), "dated by HEAD:\n{cover}");
-    let ours = &cover[cover.find("\nbase-commit:").expect("a base-commit line")..cover.find("-- \n").unwrap()];
-
+    // One patch: no cover letter; the base lines follow its diffs.
     let patch = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| !p.ends_with("0000-cover-letter.patch"))
+        .find(|p| p.extension().is_some_and(|e| e == "patch"))
         .unwrap();
+    assert!(!out.path().join("0000-cover-letter.patch").exists());
+    let mail = std::fs::read_to_string(&patch).unwrap();
+    assert!(
+        mail.contains("From: Archport Test <test@example.org>"),
+        "the identity comes from the tree's git config:\n{mail}"
+    );
+    let head_date = git_ok(repo.path(), &["log", "-1", "--format=%cD"]);
+    assert!(mail.contains(&format!("\nDate: {}\n", head_date.trim())), "dated by HEAD:\n{mail}");
+    let ours = &mail[mail.find("\nbase-commit:").expect("a base-commit line")..mail.find("-- \n").unwrap()];
+
     let mut am = Command::new("git");
     am.arg("-C").arg(repo.path()).args(["am", "-q"]).arg(&patch);
     assert!(run(&mut am).status.success());
-    let theirs = git_ok(repo.path(), &["format-patch", "--stdout", "--cover-letter", &format!("--base={base}"), "-1"]);
+    let theirs = git_ok(repo.path(), &["format-patch", "--stdout", &format!("--base={base}"), "-1"]);
     let theirs = &theirs[theirs.find("\nbase-commit:").unwrap()..theirs.find("-- \n").unwrap()];
     assert_eq!(ours, theirs);
     assert!(ours.contains(&format!("base-commit: {base}\nprerequisite-patch-id: ")), "{ours}");

@@ -1,43 +1,55 @@
 //! `archport check --golden-dir DIR [--bless]`: keep generated output
-//! under review in a user's own repository, as insta and compiletest do.
+//! under review in a user's own repository, the way insta does.
 //!
-//! `check` compares what archport generates now with the blessed copy in
-//! DIR and shows every difference; `--bless` shows the same differences
-//! and then writes the current output there, so accepting a change is a
-//! deliberate, reviewable step.
+//! `check` compares what archport generates now with the copy blessed in
+//! DIR, shows every difference, and leaves each new version beside the
+//! file it changes as a pending file (`blessed`), never over it; `archport
+//! review` then accepts or rejects each one. `--bless` accepts them all
+//! at once: it shows the same differences and writes the current output
+//! into DIR. With `CI` set nothing is ever accepted.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Result;
-use serde::Serialize;
+use anyhow::{bail, Result};
 
 use super::diff::CheckArgs;
 use super::{emit, exit_status, print_json, shown_path, Format, GlobalArgs};
+use crate::arch::Arch;
+use crate::blessed::{self, Change, What};
 use crate::output::{port_layout, OutputDir};
-use crate::patch::file_diff;
-use crate::per_arch;
+use crate::per_arch::{self, Failure};
 use crate::pipeline;
 
-#[derive(Serialize)]
-struct Change {
-    path: String,
-    /// `changed`, `new` (not blessed yet) or `gone` (blessed, no longer generated).
-    what: &'static str,
-    #[serde(skip)]
-    diff: String,
+/// One arch compared with its blessed copy.
+struct ArchChanges {
+    arch: Arch,
+    changes: Vec<Change>,
+    /// Nothing of this arch was blessed before.
+    first_time: bool,
 }
 
 pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let dir = args.golden_dir.as_deref().expect("dispatched here only with --golden-dir");
+    if args.bless && blessed::in_ci() {
+        bail!("CI is set: --bless accepts every change, and nothing is accepted in CI; bless on your own machine");
+    }
+    if !args.bless && blessed::holds_nothing(dir) {
+        bail!(
+            "--golden-dir {}: nothing is blessed there (is the path right?); to bless the current output: {}",
+            dir.display(),
+            command(dir, args, "--bless")
+        );
+    }
     let progress = global.progress();
     let (tree, golden) = args.data.trees(progress)?;
     let templates = args.data.templates();
+    let inputs = args.data.inputs(&tree, &golden)?;
     // Opened before anything is compared, so a folder that cannot be
     // blessed into is refused before the work.
     let mut out = match args.bless {
-        true => Some(OutputDir::open("--golden-dir", dir, &args.data.inputs(&tree, &golden)?, args.force.force)?),
+        true => Some(OutputDir::open("--golden-dir", dir, &inputs, args.force.force)?),
         false => None,
     };
     let outcome = per_arch::each(
@@ -46,73 +58,166 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
         |a| format!("port {a}"),
         |arch| {
             let p = pipeline::port_arch(arch, &tree, &templates)?;
-            let changes = changes(dir, &p.port)?;
-            Ok((p.port, changes))
+            let changes = blessed::changes(dir, &p.port)?;
+            let first_time = !changes.is_empty()
+                && changes.iter().all(|c| c.what == What::New)
+                && changes.len() == port_layout::files(&p.port).len();
+            Ok((p.port, ArchChanges { arch, changes, first_time }))
         },
     );
-    let changes: Vec<&Change> = outcome.done.iter().flat_map(|(_, c)| c).collect();
+    let mut failed = outcome.failed;
+    let mut pending = Vec::new();
+    match out.as_mut() {
+        Some(out) => {
+            for (port, _) in &outcome.done {
+                if let Err(error) = port_layout::write(out, port) {
+                    failed.push(Failure { arch: port.arch, error });
+                }
+            }
+        }
+        None => {
+            let mut beside = None;
+            for (_, a) in &outcome.done {
+                match write_pending(dir, &inputs, &mut beside, a) {
+                    Ok(files) => pending.extend(files),
+                    Err(error) => failed.push(Failure { arch: a.arch, error }),
+                }
+            }
+        }
+    }
+    let arches: Vec<&ArchChanges> = outcome.done.iter().map(|(_, a)| a).collect();
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "golden_dir": shown_path(dir),
             "blessed": args.bless,
-            "changes": changes,
+            "changes": arches.iter().flat_map(|a| &a.changes).collect::<Vec<_>>(),
+            "pending": pending,
+            "first_time": arches.iter().filter(|a| a.first_time).map(|a| a.arch).collect::<Vec<_>>(),
         }))?,
-        Format::Text => emit(&text(&changes, dir, args.bless, global))?,
+        Format::Text => emit(&text(&arches, dir, args, global))?,
     }
-    let mut failed = outcome.failed;
-    if let Some(out) = out.as_mut() {
-        for (port, _) in &outcome.done {
-            if let Err(error) = port_layout::write(out, port) {
-                failed.push(per_arch::Failure { arch: port.arch, error });
+    let changed = arches.iter().any(|a| !a.changes.is_empty());
+    Ok(exit_status(&failed, args.bless || !changed))
+}
+
+/// Leaves the pending files of one arch beside the blessed ones (and
+/// removes those an earlier check left that no longer apply); the folder
+/// is opened on the first arch that needs it, so a check that finds
+/// nothing writes nothing.
+fn write_pending(
+    dir: &Path,
+    inputs: &crate::output::Inputs,
+    beside: &mut Option<OutputDir>,
+    a: &ArchChanges,
+) -> Result<Vec<String>> {
+    if beside.is_none() {
+        if a.changes.is_empty() && !has_pending_file(dir, a.arch) {
+            return Ok(Vec::new());
+        }
+        *beside = Some(OutputDir::open_beside("--golden-dir", dir, inputs)?);
+    }
+    if a.changes.is_empty() && !has_pending_file(dir, a.arch) {
+        return Ok(Vec::new());
+    }
+    let out = beside.as_mut().expect("opened above");
+    blessed::write_pending(out, a.arch.name(), &a.changes)?;
+    Ok(a.changes.iter().map(|c| c.pending_file().0).collect())
+}
+
+/// Whether any file below `dir` looks like a pending change of `arch`.
+fn has_pending_file(dir: &Path, arch: Arch) -> bool {
+    walkdir::WalkDir::new(dir).into_iter().filter_map(|e| e.ok()).any(|e| {
+        let rel = e.path().strip_prefix(dir).unwrap_or(e.path()).to_string_lossy();
+        port_layout::pending_target(&rel).is_some() && port_layout::in_arch(arch.name(), &rel)
+    })
+}
+
+fn text(arches: &[&ArchChanges], dir: &Path, args: &CheckArgs, global: &GlobalArgs) -> String {
+    let mut out = String::new();
+    let count: usize = arches.iter().map(|a| a.changes.len()).sum();
+    if !global.quiet {
+        for a in arches {
+            if a.first_time {
+                let n = a.changes.len();
+                let _ = match args.bless {
+                    true => writeln!(out, "{}: blessed {n} files (nothing of {} was blessed before)", a.arch, a.arch),
+                    false => writeln!(out, "{}: nothing blessed yet; {n} new files", a.arch),
+                };
+                continue;
+            }
+            for c in &a.changes {
+                let _ = writeln!(out, "{} {}", c.what.name(), c.path);
+                out.push_str(&crate::color::paint_diff(&c.diff(), global.color.enabled()));
             }
         }
     }
-    Ok(exit_status(&failed, args.bless || changes.is_empty()))
-}
-
-/// What differs between the port's output and the copy blessed in `dir`.
-fn changes(dir: &Path, port: &crate::port::Port) -> Result<Vec<Change>> {
-    let now = port_layout::files(port);
-    let blessed = port_layout::existing(dir, port)?;
-    let mut out = Vec::new();
-    for (path, bytes) in &now {
-        match blessed.get(path) {
-            Some(old) if old == bytes => {}
-            Some(old) => out.push(change(path, "changed", Some(old), Some(bytes))),
-            None => out.push(change(path, "new", None, Some(bytes))),
+    let shown = dir.display();
+    let files = |n: usize| if n == 1 { "1 file".to_string() } else { format!("{n} files") };
+    let _ = match (count, args.bless) {
+        (0, _) => writeln!(out, "generated output matches {shown}"),
+        (n, true) => writeln!(out, "{} blessed into {shown}", files(n)),
+        (n, false) => writeln!(
+            out,
+            "{} {} from {shown}; each new version waits beside its file (*{})",
+            files(n),
+            if n == 1 { "differs" } else { "differ" },
+            port_layout::PENDING_NEW
+        ),
+    };
+    if count > 0 && !args.bless && !global.quiet {
+        let _ = writeln!(out, "review each: archport review --golden-dir {}", shell_word(&shown.to_string()));
+        let _ = writeln!(out, "accept all:  {}", command(dir, args, "--bless"));
+        if blessed::in_ci() {
+            let _ = writeln!(out, "(CI is set: nothing is accepted here; run these on your own machine)");
         }
-    }
-    for (path, old) in blessed.iter().filter(|(p, _)| !now.contains_key(*p)) {
-        out.push(change(path, "gone", Some(old), None));
-    }
-    Ok(out)
-}
-
-fn text(changes: &[&Change], dir: &Path, bless: bool, global: &GlobalArgs) -> String {
-    let mut out = String::new();
-    for c in changes {
-        let _ = writeln!(out, "{} {}", c.what, c.path);
-        if !global.quiet {
-            out.push_str(&crate::color::paint_diff(&c.diff, global.color.enabled()));
-        }
-    }
-    let verb = if bless { "blessed" } else { "differ from" };
-    match changes.len() {
-        0 => {
-            let _ = writeln!(out, "generated output matches {}", dir.display());
-        }
-        n => {
-            let _ = writeln!(out, "{n} files {verb} {}", dir.display());
-        }
-    }
-    if !bless && !changes.is_empty() {
-        let _ = writeln!(out, "accept with: archport check --golden-dir {} --bless", dir.display());
     }
     out
 }
 
-fn change(path: &str, what: &'static str, old: Option<&Vec<u8>>, new: Option<&Vec<u8>>) -> Change {
-    let diff =
-        String::from_utf8_lossy(&file_diff(path, old.map(|v| v.as_slice()), new.map(|v| v.as_slice()))).into_owned();
-    Change { path: path.to_string(), what, diff }
+/// `archport check --golden-dir DIR` with every flag of `args` that
+/// changes what is generated, and `extra`: a command that, run as
+/// printed, works on the same output.
+fn command(dir: &Path, args: &CheckArgs, extra: &str) -> String {
+    let mut words = vec!["archport".to_string(), "check".to_string(), "--golden-dir".to_string()];
+    words.push(shell_word(&dir.display().to_string()));
+    for a in &args.arches.arches {
+        words.extend(["--arch".to_string(), a.name().to_string()]);
+    }
+    let data = &args.data;
+    let cache_from_env = std::env::var_os("ARCHPORT_CACHE").map(std::path::PathBuf::from);
+    let flags = [
+        ("--cache", data.cache.as_ref().filter(|c| cache_from_env.as_ref() != Some(*c))),
+        ("--tree", data.tree.as_ref()),
+        ("--templates", data.templates.as_ref()),
+    ];
+    for (flag, value) in flags {
+        if let Some(v) = value {
+            words.extend([flag.to_string(), shell_word(&v.display().to_string())]);
+        }
+    }
+    words.push(extra.to_string());
+    words.join(" ")
+}
+
+/// `s` as one shell word: as it is when it needs no quoting, else in
+/// single quotes.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("ci/golden-1"), "ci/golden-1");
+        assert_eq!(shell_word("my dir"), "'my dir'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
 }

@@ -21,7 +21,12 @@ justified (differs where the golden port is provably wrong), differs. Exit 1 whe
 
 pub const CHECK_AFTER_HELP: &str = "Examples:\n  archport check --quiet || echo 'a port drifted from its golden'\n  \
 archport check --golden-dir ci/golden            # compare with your blessed copy\n  \
-archport check --golden-dir ci/golden --bless    # show the changes, then accept them";
+archport review --golden-dir ci/golden           # accept or reject each change it found\n  \
+archport check --golden-dir ci/golden --bless    # show the changes, then accept them all\n\n\
+Without --golden-dir: the table and the diff of every file that differs from the golden port \
+(--quiet: the summary line only). With --golden-dir: the diff of every file that differs from the \
+blessed copy, each new version left beside its file as FILE.archport-new (FILE.archport-gone for a \
+file no longer generated) for `archport review`; exit 1. With CI set, nothing is ever accepted.";
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
@@ -37,10 +42,12 @@ pub struct CheckArgs {
     pub arches: ArchArgs,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Compare with the generated output blessed into DIR (same layout as `port --out`).
+    /// Compare with the generated output blessed into DIR (same layout as `port --out`); a change
+    /// is left beside its file as FILE.archport-new for `archport review`.
     #[arg(long, value_name = "DIR")]
     pub golden_dir: Option<PathBuf>,
-    /// Write the current output into --golden-dir after showing what changes.
+    /// Write the current output into --golden-dir after showing what changes (accept every change;
+    /// refused when CI is set).
     #[arg(long, requires = "golden_dir")]
     pub bless: bool,
     #[command(flatten)]
@@ -104,16 +111,26 @@ fn show(args: &DiffArgs, detail: Detail, global: &GlobalArgs) -> Result<ExitCode
             "errors": failed.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
             "summary": s,
         }))?,
+        Format::Text if global.quiet && detail == Detail::Summary => emit(&summary_line(&s))?,
         Format::Text => emit(&text(&reviews, &s, detail, global.color.enabled()))?,
     }
     Ok(exit_status(&failed, s.differs == 0))
+}
+
+/// The arch counts, on one line.
+fn summary_line(s: &Summary) -> String {
+    format!(
+        "arches: {} identical, {} equivalent, {} justified, {} differ\n",
+        s.identical, s.equivalent, s.justified, s.differs
+    )
 }
 
 /// How much `diff`/`check` print after the table.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Detail {
     /// `check`: the table, the summary, and the files that are not
-    /// identical or equivalent (with their justification).
+    /// identical or equivalent (with their justification and diff);
+    /// `check --quiet`: the summary line alone.
     Summary,
     /// `diff --quiet`: every file that is not identical, no diffs.
     Files,
@@ -140,11 +157,8 @@ fn text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) -> Str
             share
         );
     }
-    let _ = writeln!(
-        out,
-        "\narches: {} identical, {} equivalent, {} justified, {} differ",
-        s.identical, s.equivalent, s.justified, s.differs
-    );
+    out.push('\n');
+    out.push_str(&summary_line(s));
     for r in reviews.iter().filter(|r| r.verdict() != Verdict::Identical) {
         let shown = |f: &&crate::fidelity::FileComparison| match detail {
             Detail::Summary => !matches!(f.status, FileStatus::Identical | FileStatus::Equivalent),
@@ -159,7 +173,7 @@ fn text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) -> Str
                 "\n{}: {} {}, {more}{} code tokens differ, similarity {at_most}{:.2}{why}",
                 r.arch, f.path, f.status, f.code_token_diff, f.similarity
             );
-            if detail == Detail::Diffs && f.status != FileStatus::Equivalent {
+            if detail != Detail::Files && f.status != FileStatus::Equivalent {
                 if let Some(d) = r.diffs.get(&f.path) {
                     out.push_str(&crate::color::paint_diff(d, color));
                 }

@@ -16,6 +16,7 @@ mod golden;
 mod help_tests;
 mod port;
 mod report;
+mod review;
 mod run;
 mod series;
 mod verify;
@@ -151,6 +152,9 @@ pub enum Command {
     /// The comparison for CI: a short summary, exit 0 when no arch differs, 1 otherwise.
     #[command(after_help = diff::CHECK_AFTER_HELP)]
     Check(diff::CheckArgs),
+    /// Accept, reject or skip each change `check --golden-dir` left pending beside the blessed files.
+    #[command(after_help = review::AFTER_HELP)]
+    Review(review::ReviewArgs),
     /// Check ports with the executable model of the generic kmap_local code.
     #[command(after_help = verify::AFTER_HELP)]
     Verify(verify::VerifyArgs),
@@ -159,7 +163,7 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Write the ports as a patch series: a cover letter and one `git format-patch` mail per arch.
     #[command(after_help = series::AFTER_HELP)]
-    Series(series::SeriesArgs),
+    Series(Box<series::SeriesArgs>),
     /// Build each generated port (or the golden tree) with real compilers; front end only where Debian has none.
     #[command(after_help = compile::AFTER_HELP)]
     Compile(compile::CompileArgs),
@@ -176,6 +180,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run_diff(&args, g),
         Command::Check(args) if args.golden_dir.is_some() => bless::run(&args, g),
         Command::Check(args) => diff::run_check(&args, g),
+        Command::Review(args) => review::run(&args, g),
         Command::Verify(args) => verify::run(&args, g),
         Command::Report(args) => report::run(&args, g),
         Command::Series(args) => series::run(&args, g),

@@ -13,9 +13,10 @@ use crate::pipeline;
 use crate::report;
 
 pub const AFTER_HELP: &str = "Example:\n  archport report --html review.html && chromium review.html\n\n\
-The page needs no network: the summary table, and per arch the generated port beside the golden \
-one (comments set apart), the hooks with their effects, the model verdict and the patch. An existing \
-FILE is replaced only if archport wrote it (or with --force).";
+The page needs no network: the summary table and a legend, and per arch every file (identical ones \
+folded), the golden file beside the generated one (changed words marked, comments set apart, \
+whitespace-only changes hideable), the hooks with their effects and C, the model verdict and the \
+patch. An existing FILE is replaced only if archport wrote it (or with --force).";
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {

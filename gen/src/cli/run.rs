@@ -72,7 +72,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let work = per_arch::each(
         &Arch::ALL,
         progress,
-        |a| format!("{a}: port, compare with golden, model check"),
+        |a| format!("port, compare and model-check {a}"),
         |arch| {
             let p = pipeline::port_arch(arch, &tree, &templates)?;
             let entry = report::arch_entry(&p, &tree, &golden)?;
@@ -80,7 +80,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
         },
     )
     .all("nothing is written")?;
-    let (ported, mut entries): (Vec<Ported>, Vec<ArchEntry>) = work.into_iter().unzip();
+    let (ported, entries): (Vec<Ported>, Vec<ArchEntry>) = work.into_iter().unzip();
 
     let mut files = BTreeMap::new();
     for p in &ported {
@@ -92,19 +92,14 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Err(e) => Err(format!("series not written: {e:#}")),
         Ok(from) => {
             let _step = progress.step("series: finding the recipients in MAINTAINERS");
-            let opts = SeriesOptions { from, date: assemble::date(None, &tree)?, base: None, split_per_tree: false };
+            let opts = SeriesOptions::new(from, assemble::date(None, &tree)?, None);
             let manifest = Manifest::load(&manifest::default_dir())?;
             let finder = RecipientFinder::new(args.recipients.source(), &tree)?;
             let patches = assemble::gather(&manifest, &ported, &tree, |p| finder.recipients(p))?;
-            Ok(assemble::assemble(&manifest, patches, &opts, None)?.remove(0))
+            Ok(assemble::assemble(&manifest, patches, &opts, &assemble::RangeDiffs::default())?.remove(0))
         }
     };
     if let Ok(s) = &series {
-        for (p, f) in s.patches.iter().zip(&s.files[1..]) {
-            if let Some(e) = entries.iter_mut().find(|e| e.review.arch == p.arch) {
-                e.patch = String::from_utf8_lossy(&f.bytes).into_owned();
-            }
-        }
         files.extend(assemble::files(std::slice::from_ref(s)).into_iter().map(|(rel, b)| (format!("series/{rel}"), b)));
     }
     files.insert("report.html".to_string(), report::render(&version, &entries)?.into_bytes());
@@ -131,7 +126,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
                 "{:<11} {:>5}  {:<18} {:>14}  {:<15} patch",
                 "arch", "files", "verdict vs golden", "template lines", "model"
             )?;
-            for r in &rows {
+            for (r, e) in rows.iter().zip(&entries) {
                 writeln!(
                     text,
                     "{:<11} {:>5}  {:<18} {:>14}  {:<15} {}",
@@ -142,6 +137,14 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
                     r.model.to_string(),
                     r.patch.as_deref().unwrap_or("-")
                 )?;
+                for f in e.review.files.iter().filter(|_| r.verdict == Verdict::Justified) {
+                    if let Some(why) = &f.justification {
+                        // The check that justifies it, without its details.
+                        let short = why.split("; ").next().unwrap_or(why);
+                        let line = format!("    justified: {}: {short}", f.path);
+                        writeln!(text, "{}", crate::series::manifest::reflow(&line, 80))?;
+                    }
+                }
             }
             writeln!(text, "\nported files   {}", shown_path(&ports_dir))?;
             match series_note {

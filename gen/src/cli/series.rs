@@ -3,29 +3,38 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use clap::Args;
+use serde::Serialize;
 
 use super::{emit, print_json, shown_path, ArchArgs, DataArgs, ForceArg, Format, GlobalArgs, RecipientArgs};
 use crate::golden;
 use crate::output::OutputDir;
 use crate::pipeline;
-use crate::series::assemble::{self, SeriesOptions, SeriesReport};
+use crate::progress::Progress;
+use crate::series::assemble::{self, PatchReport, RangeDiffs, SeriesOptions, SeriesReport};
+use crate::series::checkpatch::{self, Findings};
+use crate::series::format_patch::{Identity, SubjectPrefix};
 use crate::series::manifest::{self, Manifest};
-use crate::series::range_diff::RangeDiff;
+use crate::series::range_diff;
 use crate::series::recipients::RecipientFinder;
 
 pub const AFTER_HELP: &str =
     "Examples:\n  archport series --signoff 'Jane Hacker <jane@example.org>' --out out/series\n  \
 archport series --arch arm --arch x86 --range-diff\n  archport series --split-per-tree --out out/trees\n  \
-archport series --tree ~/linux --base v5.10    # base-commit: and prerequisite-patch-id: lines\n\n\
+archport series --tree ~/linux --base v5.10    # base-commit: and prerequisite-patch-id: lines\n  \
+archport series -v 2 --previous out/v1 --in-reply-to '<cover-of-v1@example.org>' --out out/v2\n  \
+archport series --rfc --cc 'linux-mm@kvack.org' --check\n\n\
 Writes OUT/0000-cover-letter.patch and OUT/NNNN-<subject>.patch in series order (patches/kmap_local/series.toml), \
-To/Cc from the tree's MAINTAINERS file (read as scripts/get_maintainer.pl reads it; --get-maintainer \
+as `git format-patch --cover-letter` does (a series of one patch is one `[PATCH]` mail, the cover text below \
+its `---`), To/Cc from the tree's MAINTAINERS file (read as scripts/get_maintainer.pl reads it; --get-maintainer \
 runs the script itself). The same inputs give byte-identical files. \
-`git am` applies every file but the cover letter to the tree.";
+`git am` applies every file but the cover letter to the tree. --check runs the tree's scripts/checkpatch.pl \
+on every patch (code from the tree, stopped after --check-timeout seconds) and exits 1 when it reports an error.";
 
 #[derive(Args, Debug)]
 pub struct SeriesArgs {
@@ -60,6 +69,41 @@ pub struct SeriesArgs {
     /// Add to the cover letter a range-diff of each patch against the golden port.
     #[arg(long)]
     pub range_diff: bool,
+    /// Mark the series as its N-th version: `[PATCH vN 03/10]`, files named vN-NNNN-...
+    #[arg(short = 'v', long, value_name = "N")]
+    pub reroll_count: Option<String>,
+    /// Add to the cover letter a range-diff against the previous version's mails in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+    /// Mark the series as a request for comments: `[RFC PATCH ...]`.
+    #[arg(long)]
+    pub rfc: bool,
+    /// What the subjects' brackets say instead of PATCH (`PATCH net`).
+    #[arg(long, value_name = "PREFIX", default_value = "PATCH")]
+    pub subject_prefix: String,
+    /// Make every mail a reply to this message (`In-Reply-To:` and `References:`).
+    #[arg(long, value_name = "MESSAGE-ID")]
+    pub in_reply_to: Option<String>,
+    /// Add this address to every mail's To: (repeatable), before the maintainers.
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Vec<String>,
+    /// Add this address to every mail's Cc: (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub cc: Vec<String>,
+    /// Run the tree's scripts/checkpatch.pl on every patch and print its findings per patch.
+    #[arg(long)]
+    pub check: bool,
+    /// Seconds checkpatch.pl may take for one patch before it is killed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, requires = "check")]
+    pub check_timeout: u64,
+}
+
+/// The findings of checkpatch.pl for one patch file.
+#[derive(Serialize)]
+struct Checked {
+    file: String,
+    #[serde(flatten)]
+    findings: Findings,
 }
 
 pub fn run(args: &SeriesArgs, global: &GlobalArgs) -> Result<ExitCode> {
@@ -70,40 +114,114 @@ pub fn run(args: &SeriesArgs, global: &GlobalArgs) -> Result<ExitCode> {
     };
     pipeline::require_generic_code(&tree)?;
     let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &tree)?, args.force.force)?;
-    let opts = SeriesOptions {
-        from: assemble::identity(args.signoff.as_deref(), &tree)?,
-        date: assemble::date(args.date.as_deref(), &tree)?,
-        base: assemble::base(&tree, args.base.as_deref())?,
-        split_per_tree: args.split_per_tree,
+    let mut opts = SeriesOptions::new(
+        assemble::identity(args.signoff.as_deref(), &tree)?,
+        assemble::date(args.date.as_deref(), &tree)?,
+        assemble::base(&tree, args.base.as_deref())?,
+    );
+    opts.split_per_tree = args.split_per_tree;
+    opts.prefix = SubjectPrefix {
+        rfc: args.rfc,
+        prefix: header_word("--subject-prefix", &args.subject_prefix)?,
+        reroll: args.reroll_count.as_deref().map(|v| header_word("-v", v)).transpose()?,
     };
+    opts.in_reply_to = args.in_reply_to.as_deref().map(message_id).transpose()?;
+    opts.to = args.to.iter().map(|a| address("--to", a)).collect::<Result<_>>()?;
+    opts.cc = args.cc.iter().map(|a| address("--cc", a)).collect::<Result<_>>()?;
+    let previous = args.previous.as_deref().map(range_diff::read_previous).transpose()?;
     let manifest = Manifest::load(&manifest::default_dir())?;
     let arches = args.arches.selected();
     let ported = pipeline::port_each(&arches, &tree, &args.data.templates(), progress)
         .unported_only("a series is made from the tree before the port")
         .all("no series is written")?;
-    let _step = progress.step("finding the recipients in MAINTAINERS");
+    let step = progress.step("series: finding the recipients in MAINTAINERS");
     let finder = RecipientFinder::new(args.recipients.source(), &tree)?;
     let patches = assemble::gather(&manifest, &ported, &tree, |patch| finder.recipients(patch))?;
-    let range_diffs = if args.range_diff {
+    drop(step);
+    let golden = if args.range_diff {
         let gp = args.data.golden_patch(args.golden_patch.path.as_deref(), progress)?;
         Some(assemble::range_diffs(&golden::extract(&gp.patch, &arches), &patches))
     } else {
         None
     };
-    let series = assemble::assemble(&manifest, patches, &opts, range_diffs.as_deref())?;
+    let range_diffs = RangeDiffs { golden, previous };
+    let series = assemble::assemble(&manifest, patches, &opts, &range_diffs)?;
     out.replace(&assemble::files(&series), |_| true)?;
-    print(&series, &args.out, &opts, range_diffs.as_deref(), global)?;
-    Ok(ExitCode::SUCCESS)
+    let checked = match args.check {
+        true => check(&series, &tree, Duration::from_secs(args.check_timeout), progress)?,
+        false => Vec::new(),
+    };
+    print(&series, &args.out, &opts, &range_diffs, args.check.then_some(&checked[..]), global)?;
+    let errors = checked.iter().any(|c| c.findings.errors > 0);
+    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// A flag's value that goes into a subject or header as it is: one line,
+/// no control characters, no `]`.
+fn header_word(flag: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().any(|c| c.is_control() || c == ']' || c == '[') {
+        bail!("{flag} `{}`: must be non-empty, one line, without brackets", value.escape_debug());
+    }
+    Ok(v.to_string())
+}
+
+/// `--in-reply-to`: a message id, with or without its `<>`.
+fn message_id(value: &str) -> Result<String> {
+    let id = value.trim().trim_start_matches('<').trim_end_matches('>');
+    if id.is_empty() || !id.contains('@') || id.chars().any(|c| c.is_control() || c.is_whitespace() || "<>".contains(c))
+    {
+        bail!(
+            "--in-reply-to `{}`: not a message id (like <20201103092712.714480842@linutronix.de>)",
+            value.escape_debug()
+        );
+    }
+    Ok(id.to_string())
+}
+
+/// `--to`/`--cc`: `Name <user@host>` or `user@host`, refused when it could
+/// carry a header of its own.
+fn address(flag: &str, value: &str) -> Result<String> {
+    if value.contains('<') {
+        return Identity::parse(value).map(|i| i.to_string()).map_err(|e| anyhow::anyhow!("{flag}: {e}"));
+    }
+    let v = value.trim();
+    let ok = v.split('@').count() == 2
+        && !v.starts_with('@')
+        && !v.ends_with('@')
+        && !v.chars().any(|c| c.is_control() || c.is_whitespace() || "<>,\"".contains(c));
+    if !ok {
+        bail!("{flag} `{}`: not an address (`user@host` or `Name <user@host>`)", value.escape_debug());
+    }
+    Ok(v.to_string())
+}
+
+/// checkpatch.pl on every patch of every series (the cover letters left
+/// out), in order.
+fn check(series: &[SeriesReport], tree: &Path, timeout: Duration, progress: Progress) -> Result<Vec<Checked>> {
+    let mut out = Vec::new();
+    let mails: Vec<(&SeriesReport, &PatchReport)> =
+        series.iter().flat_map(|s| s.patches.iter().map(move |p| (s, p))).collect();
+    for (i, (s, p)) in mails.iter().enumerate() {
+        let _step = progress.step_of(i + 1, mails.len(), format!("checkpatch {}", p.arch));
+        let file = s.files.iter().find(|f| f.name == p.file).expect("every patch has its file");
+        let findings = checkpatch::check(tree, &file.bytes, timeout).with_context(|| format!("checking {}", p.file))?;
+        let shown = if s.dir.is_empty() { p.file.clone() } else { format!("{}/{}", s.dir, p.file) };
+        out.push(Checked { file: shown, findings });
+    }
+    Ok(out)
 }
 
 fn print(
     series: &[SeriesReport],
-    out: &std::path::Path,
+    out: &Path,
     opts: &SeriesOptions,
-    range_diffs: Option<&[RangeDiff]>,
+    range_diffs: &RangeDiffs,
+    checked: Option<&[Checked]>,
     global: &GlobalArgs,
 ) -> Result<()> {
     let dir_of = |s: &SeriesReport| if s.dir.is_empty() { out.to_path_buf() } else { out.join(&s.dir) };
+    let golden = range_diffs.golden.as_deref();
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "signoff": opts.from.to_string(),
@@ -114,21 +232,22 @@ fn print(
                 v["dir"] = serde_json::Value::String(shown_path(&dir_of(s)));
                 v
             }).collect::<Vec<_>>(),
-            "range_diff": range_diffs.map(|rd| rd.iter().map(|r| serde_json::json!({
+            "range_diff": golden.map(|rd| rd.iter().map(|r| serde_json::json!({
                 "arch": r.arch,
                 "same": r.same,
                 "golden_missing": r.golden_missing,
                 "golden_id": r.golden_id,
                 "generated_id": r.generated_id,
             })).collect::<Vec<_>>()),
+            "check": checked,
         })),
         Format::Text => {
             let mut text = String::new();
             for s in series {
-                let tree = s.tree.as_ref().map(|t| format!("  (tree: {t})")).unwrap_or_default();
+                let tree = s.tree.as_ref().map(|t| format!("  (T: {t})")).unwrap_or_default();
                 writeln!(text, "{}{tree}", shown_path(&dir_of(s)))?;
-                if !global.quiet {
-                    writeln!(text, "  {}  To: {}  Cc: {}", s.cover, s.to.len(), s.cc.len())?;
+                if let (Some(cover), false) = (&s.cover, global.quiet) {
+                    writeln!(text, "  {cover}  To: {}  Cc: {}", s.to.len(), s.cc.len())?;
                 }
                 for p in &s.patches {
                     writeln!(
@@ -143,7 +262,7 @@ fn print(
                     )?;
                 }
             }
-            if let Some(rd) = range_diffs {
+            if let Some(rd) = golden {
                 let mut by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
                 for r in rd {
                     let k = match (r.golden_missing, r.same) {
@@ -155,6 +274,17 @@ fn print(
                 }
                 for (k, v) in by {
                     writeln!(text, "range-diff: {k}: {}", v.join(" "))?;
+                }
+            }
+            for c in checked.unwrap_or_default() {
+                let f = &c.findings;
+                writeln!(
+                    text,
+                    "checkpatch {}: {} errors, {} warnings, {} checks",
+                    c.file, f.errors, f.warnings, f.checks
+                )?;
+                for line in f.lines.iter().filter(|_| !global.quiet) {
+                    writeln!(text, "  {line}")?;
                 }
             }
             emit(&text)

@@ -64,7 +64,7 @@ pub fn verify(root: &Path, kernel: Kernel, progress: Progress) -> Result<(Fetche
     let entry = dir.join(&version);
     check_structure(&entry, kernel, &version)?;
     let (meta, _) = meta_of(&entry, kernel, &version)?;
-    let step = progress.step(format!("reading every file of {} against its manifest", entry.display()));
+    let step = progress.step(format!("fetch: reading every file of {} against its manifest...", entry.display()));
     let Some((problems, checked)) = manifest::check_full(&entry, kernel.layout()).map_err(|e| unreadable(e, kernel))?
     else {
         bail!(
@@ -103,14 +103,14 @@ pub fn assemble(entry: &Path, kernel: Kernel, version: &str, progress: Progress)
     let ported = match kernel.layout() {
         Layout::Tree => Vec::new(),
         Layout::Rt => {
-            let step = progress.step("building the golden and pre-port trees");
+            let step = progress.step("fetch: building the golden and pre-port trees...");
             let (patch, ports) = golden_ports(entry)?;
             trees::build_derived(&entry.join("base"), &patch, &ports, &entry.join("golden"), &entry.join("pre-port"))?;
             drop(step);
             ported_paths(&ports)
         }
     };
-    let step = progress.step(format!("recording {} of {}", manifest::FULL, entry.display()));
+    let step = progress.step(format!("fetch: recording {} of {}...", manifest::FULL, entry.display()));
     let meta = Meta { package: kernel.package().to_string(), version: version.to_string() };
     manifest::write(entry, &meta, kernel.layout(), &ported)?;
     write_atomic(&entry.join("meta.json"), &serde_json::to_vec_pretty(&meta)?)?;
@@ -537,7 +537,7 @@ fn repair(dir: &Path, kernel: Kernel, progress: Progress) -> Result<Fetched> {
     };
     let Some(version) = target else { return fetch_new(dir, kernel, Existing::Replace, progress) };
     let entry = dir.join(&version);
-    let step = progress.step(format!("reading every file of {} against its manifest", entry.display()));
+    let step = progress.step(format!("fetch: reading every file of {} against its manifest...", entry.display()));
     let checked = meta_of(&entry, kernel, &version).and_then(|_| manifest::check_full(&entry, kernel.layout()));
     drop(step);
     let problems = match checked {

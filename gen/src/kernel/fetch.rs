@@ -27,7 +27,7 @@ pub fn fetch_into(kernel: Kernel, dest: &Path, scratch: &Path, progress: Progres
         which(tool, package)?;
     }
 
-    let step = progress.step(format!("updating package lists for {package} ({})", suites.join(", ")));
+    let step = progress.step(format!("fetch: updating package lists for {package} ({})...", suites.join(", ")));
     let apt = PrivateApt::new(scratch, &mirror, suites)?;
     apt.run(&["update"]).with_context(|| {
         format!(
@@ -37,9 +37,10 @@ pub fn fetch_into(kernel: Kernel, dest: &Path, scratch: &Path, progress: Progres
             mirror.security
         )
     })?;
-    step.set_message(format!("downloading {package} (about 120-140 MB)"));
+    drop(step);
     let download = scratch.join("download");
     std::fs::create_dir_all(&download)?;
+    let step = progress.download(format!("fetch: downloading {package} (about 120-140 MB)..."), &download);
     apt.run_in(&download, &["download", package])
         .with_context(|| format!("cannot download {package} from Debian's {} suites", suites.join(", ")))?;
     let deb = single_deb(&download)?;
@@ -49,7 +50,7 @@ pub fn fetch_into(kernel: Kernel, dest: &Path, scratch: &Path, progress: Progres
     }
     drop(step);
 
-    let step = progress.step(format!("unpacking {package} {version}"));
+    let step = progress.step(format!("fetch: unpacking {package} {version}..."));
     let unpacked = scratch.join("unpacked");
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
     std::fs::remove_file(&deb).ok();

@@ -57,6 +57,15 @@ impl OutputDir {
     /// or when it holds files archport did not write and `force` is not
     /// set. A folder that does not exist is created by the first write.
     pub fn open(flag: &str, dir: &Path, inputs: &Inputs, force: bool) -> Result<OutputDir> {
+        let out = OutputDir::open_beside(flag, dir, inputs)?;
+        OutputDir { force, ..out }.refuse_foreign(flag, dir)
+    }
+
+    /// Opens the folder `dir` to write files beside those archport did
+    /// not write there (which it never replaces or deletes): for the
+    /// pending changes `check --golden-dir` leaves beside a blessed copy
+    /// a user may have edited.
+    pub fn open_beside(flag: &str, dir: &Path, inputs: &Inputs) -> Result<OutputDir> {
         let root = inputs.refuse(flag, dir)?;
         let lock = match std::fs::symlink_metadata(&root) {
             Ok(m) if m.is_dir() => Some(lock(&root)?),
@@ -69,11 +78,18 @@ impl OutputDir {
             around: manifests_above(&root)?,
             root,
             inputs: inputs.clone(),
-            force,
+            force: false,
             lock,
         };
-        let foreign = out.foreign()?;
-        if !foreign.is_empty() && !force {
+        out.around.retain(|(d, _)| d != &out.root);
+        Ok(out)
+    }
+
+    /// The folder, refused when it holds files archport did not write and
+    /// `force` is not set.
+    fn refuse_foreign(self, flag: &str, dir: &Path) -> Result<OutputDir> {
+        let foreign = self.foreign()?;
+        if !foreign.is_empty() && !self.force {
             let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
             bail!(
                 "{flag} {} holds {} file(s) archport did not write (or that changed since): {}{}; \
@@ -85,8 +101,7 @@ impl OutputDir {
                 if foreign.len() > shown.len() { ", ..." } else { "" }
             );
         }
-        out.around.retain(|(d, _)| d != &out.root);
-        Ok(out)
+        Ok(self)
     }
 
     /// The folder, resolved.

@@ -1,17 +1,21 @@
 //! The review report: one self-contained HTML file (no network, no
-//! external assets) with the summary table and, per arch, the generated
-//! port beside the golden one (comments set apart from code), the hooks
-//! with their effects, the model's verdict and trace, and the patch.
+//! external assets) with the summary table and a legend, and per arch
+//! every file it touches (the identical ones folded into one line, the
+//! others with the golden file beside the generated one, the words that
+//! differ marked, comments set apart from code, whitespace-only rows
+//! hideable), the hooks with their effects and C, the model's verdict
+//! and trace, and the patch.
 
 mod entry;
 mod side_by_side;
 
 use serde::Serialize;
 
+use crate::fidelity::{FileComparison, FileStatus};
 use crate::review::ArchReview;
 
 pub use entry::{arch_entry, hook_entries, model_entry};
-pub use side_by_side::{rows, Row};
+pub use side_by_side::{rows, Row, Segment};
 
 /// Whether an existing file is a report archport wrote (and may replace).
 pub fn is_report(bytes: &[u8]) -> bool {
@@ -41,6 +45,22 @@ pub struct ModelEntry {
     pub golden_status: crate::verify::Status,
     pub golden_detail: String,
     pub golden_trace: Option<String>,
+    /// What became of each TLB and cache operation of the old
+    /// kmap_atomic code in the generated port.
+    pub old_code: Vec<OldCodeRow>,
+}
+
+/// One operation of the old kmap_atomic code, and its fate in the port.
+#[derive(Clone, Debug, Serialize)]
+pub struct OldCodeRow {
+    pub operation: String,
+    /// Where it ran, and under which configuration.
+    pub place: String,
+    /// file:line in the tree before the port.
+    pub at: String,
+    /// The badge: kept, moved, unneeded, dropped.
+    pub fate: &'static str,
+    pub detail: String,
 }
 
 /// Everything the report shows about one arch.
@@ -52,14 +72,27 @@ pub struct ArchEntry {
     pub patch: String,
 }
 
+/// One file of an arch as the page shows it.
 #[derive(Serialize)]
 struct FileView {
     path: String,
-    status: String,
-    tokens: usize,
-    similarity: String,
+    /// The badge: the file's status, or `justified` when a mechanical
+    /// check shows the difference to be the golden port's fault.
+    badge: &'static str,
+    /// What the numbers say, in words.
+    figures: String,
     justification: Option<String>,
+    /// Shown unfolded: everything but an equivalent file.
+    open: bool,
     rows: Vec<Row>,
+}
+
+/// One line of the patch with its look (`add`, `del`, `hunk`, `meta` or
+/// empty).
+#[derive(Serialize)]
+struct PatchLine {
+    class: &'static str,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -71,8 +104,11 @@ struct ArchView<'a> {
     generic_share: String,
     model: &'a ModelEntry,
     hooks: &'a [HookEntry],
-    differing: Vec<FileView>,
-    patch: &'a str,
+    /// The files that are not identical to the golden ones, in path order.
+    changed: Vec<FileView>,
+    /// The files identical to the golden ones.
+    identical: Vec<String>,
+    patch: Vec<PatchLine>,
 }
 
 const TEMPLATE: &str = include_str!("report.html.tera");
@@ -92,21 +128,7 @@ pub fn render(version: &str, arches: &[ArchEntry]) -> anyhow::Result<String> {
 fn view(a: &ArchEntry) -> ArchView<'_> {
     let r = &a.review;
     let share = format!("{:.0}%", 100.0 * r.generic_share());
-    let differing = r
-        .files
-        .iter()
-        .filter_map(|f| {
-            let (generated, golden) = r.sides.get(&f.path)?;
-            Some(FileView {
-                path: f.path.clone(),
-                status: f.status.to_string(),
-                tokens: f.code_token_diff,
-                similarity: format!("{}{:.2}", if f.similarity_at_most { "≤ " } else { "" }, f.similarity),
-                justification: f.justification.clone(),
-                rows: rows(golden.as_deref(), generated.as_deref()),
-            })
-        })
-        .collect();
+    let (identical, changed): (Vec<_>, Vec<_>) = r.files.iter().partition(|f| f.status == FileStatus::Identical);
     ArchView {
         arch: r.arch.name(),
         verdict: r.verdict().to_string(),
@@ -115,7 +137,56 @@ fn view(a: &ArchEntry) -> ArchView<'_> {
         generic_share: share,
         model: &a.model,
         hooks: &a.hooks,
-        differing,
-        patch: &a.patch,
+        changed: changed.into_iter().map(|f| file_view(f, r.sides.get(&f.path))).collect(),
+        identical: identical.into_iter().map(|f| f.path.clone()).collect(),
+        patch: patch_lines(&a.patch),
     }
+}
+
+fn file_view(f: &FileComparison, sides: Option<&crate::review::Sides>) -> FileView {
+    let badge = if f.justification.is_some() { "justified" } else { f.status.name() };
+    let figures = match f.status {
+        FileStatus::Equivalent => "the same code; comments or whitespace differ".to_string(),
+        _ => format!(
+            "{}{} code tokens differ · similarity {}{:.2}",
+            if f.tokens_at_least { "more than " } else { "" },
+            f.code_token_diff,
+            if f.similarity_at_most { "at most " } else { "" },
+            f.similarity
+        ),
+    };
+    FileView {
+        path: f.path.clone(),
+        badge,
+        figures,
+        justification: f.justification.clone(),
+        open: f.status != FileStatus::Equivalent,
+        rows: sides.map(|(generated, golden)| rows(golden.as_deref(), generated.as_deref())).unwrap_or_default(),
+    }
+}
+
+/// The patch's lines, each with the look of its kind.
+fn patch_lines(patch: &str) -> Vec<PatchLine> {
+    let mut in_diff = false;
+    patch
+        .lines()
+        .map(|line| {
+            in_diff |= line.starts_with("diff --git ");
+            let class = match line.as_bytes().first() {
+                _ if !in_diff => "",
+                _ if line.starts_with("diff --git ")
+                    || line.starts_with("index ")
+                    || line.starts_with("--- ")
+                    || line.starts_with("+++ ") =>
+                {
+                    "meta"
+                }
+                Some(b'@') => "hunk",
+                Some(b'+') => "add",
+                Some(b'-') => "del",
+                _ => "",
+            };
+            PatchLine { class, text: line.to_string() }
+        })
+        .collect()
 }

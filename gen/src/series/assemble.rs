@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::date::MailDate;
-use super::format_patch::Identity;
+use super::format_patch::{Identity, SubjectPrefix};
 use super::git::{self, BaseInfo};
 use super::manifest::{CoverPatch, Manifest};
 use super::range_diff::{self, RangeDiff};
@@ -31,6 +31,30 @@ pub struct SeriesOptions {
     pub base: Option<BaseInfo>,
     /// One series per maintainer tree instead of one tree-wide series.
     pub split_per_tree: bool,
+    /// `[RFC PATCH v2 ...]`.
+    pub prefix: SubjectPrefix,
+    /// The message id the series answers.
+    pub in_reply_to: Option<String>,
+    /// Added to the `To:`/`Cc:` of every mail, before the maintainers.
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+impl SeriesOptions {
+    /// Options for a series with the given sign-off, date and base, and
+    /// everything else as `git format-patch` defaults it.
+    pub fn new(from: Identity, date: MailDate, base: Option<BaseInfo>) -> SeriesOptions {
+        SeriesOptions {
+            from,
+            date,
+            base,
+            split_per_tree: false,
+            prefix: SubjectPrefix::default(),
+            in_reply_to: None,
+            to: Vec::new(),
+            cc: Vec::new(),
+        }
+    }
 }
 
 /// One series as laid out: its folder (relative to the output folder;
@@ -39,7 +63,8 @@ pub struct SeriesOptions {
 pub struct SeriesReport {
     pub dir: String,
     pub tree: Option<String>,
-    pub cover: String,
+    /// The cover letter's file; none for a series of one patch.
+    pub cover: Option<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub patches: Vec<PatchReport>,
@@ -146,30 +171,54 @@ pub fn range_diffs(goldens: &[GoldenPort], patches: &[ArchPatch]) -> Vec<RangeDi
         .collect()
 }
 
+/// Range-diffs a series carries in its cover letter.
+#[derive(Clone, Debug, Default)]
+pub struct RangeDiffs {
+    /// Each patch against its golden port (`--range-diff`).
+    pub golden: Option<Vec<RangeDiff>>,
+    /// The patches of the previous version (`--previous DIR`), read
+    /// from its mails.
+    pub previous: Option<Vec<range_diff::PreviousPatch>>,
+}
+
 /// Lays the patches out as one series, or one per maintainer tree.
 pub fn assemble(
     manifest: &Manifest,
-    patches: Vec<ArchPatch>,
+    mut patches: Vec<ArchPatch>,
     opts: &SeriesOptions,
-    range_diffs: Option<&[RangeDiff]>,
+    range_diffs: &RangeDiffs,
 ) -> Result<Vec<SeriesReport>> {
     let version = format!("archport {}", env!("CARGO_PKG_VERSION"));
-    let env = Envelope { from: &opts.from, date: opts.date, version: &version };
+    let env = Envelope {
+        from: &opts.from,
+        date: opts.date,
+        prefix: &opts.prefix,
+        in_reply_to: opts.in_reply_to.as_deref(),
+        version: &version,
+    };
+    let extra = Recipients { to: opts.to.clone(), cc: opts.cc.clone() };
+    for p in &mut patches {
+        p.recipients = recipients::union([&extra, &p.recipients]);
+    }
     let groups = if opts.split_per_tree { split_per_tree(patches) } else { vec![(String::new(), None, patches)] };
     let mut out = Vec::new();
     for (dir, tree, group) in groups {
         let cover_patches: Vec<CoverPatch> = group.iter().map(|p| p.cover.clone()).collect();
         let text = manifest.cover_text(&cover_patches, tree.as_deref())?;
-        let rd = range_diffs.map(|all| {
+        let mut sections = Vec::new();
+        if let Some(all) = &range_diffs.golden {
             let mine: Vec<&RangeDiff> = group.iter().filter_map(|p| all.iter().find(|r| r.arch == p.arch)).collect();
-            range_diff::render(&mine)
-        });
-        let cover = Cover {
-            subject: &manifest.cover_subject,
-            text: &text,
-            range_diff: rd.as_deref(),
-            base: opts.base.as_ref(),
-        };
+            sections.push(("Range-diff against the golden ports:".to_string(), range_diff::render(&mine)));
+        }
+        if let Some(previous) = &range_diffs.previous {
+            let heading = match opts.prefix.reroll.as_deref().and_then(|v| v.parse::<u32>().ok()) {
+                Some(v) if v > 1 => format!("Range-diff against v{}:", v - 1),
+                _ => "Range-diff against the previous version:".to_string(),
+            };
+            sections.push((heading, range_diff::against_previous(previous, &group, &opts.from.to_string())));
+        }
+        let cover =
+            Cover { subject: &manifest.cover_subject, text: &text, range_diffs: &sections, base: opts.base.as_ref() };
         let files = render_series(&group, &cover, &env);
         out.push(report(dir, tree, &group, files));
     }
@@ -209,15 +258,18 @@ fn split_per_tree(patches: Vec<ArchPatch>) -> Vec<(String, Option<String>, Vec<A
 
 fn report(dir: String, tree: Option<String>, group: &[ArchPatch], files: Vec<SeriesFile>) -> SeriesReport {
     let all = recipients::union(group.iter().map(|p| &p.recipients).collect::<Vec<&Recipients>>());
+    // A lone patch is its own series: no cover letter.
+    let cover = (files.len() > group.len()).then(|| files[0].name.clone());
+    let mails = &files[files.len() - group.len()..];
     SeriesReport {
         dir,
         tree,
-        cover: files[0].name.clone(),
+        cover,
         to: all.to,
         cc: all.cc,
         patches: group
             .iter()
-            .zip(&files[1..])
+            .zip(mails)
             .map(|(p, f)| PatchReport {
                 arch: p.arch,
                 file: f.name.clone(),

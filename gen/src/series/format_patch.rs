@@ -200,6 +200,55 @@ fn with_section(header: &[u8], old_lines: &[&[u8]], funcname: Funcname) -> Vec<u
     out
 }
 
+/// What the brackets of a series' subjects hold: `[RFC PATCH net v2
+/// 03/10]`, as `git format-patch --rfc --subject-prefix='PATCH net' -v 2`
+/// writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectPrefix {
+    pub rfc: bool,
+    /// `PATCH` unless `--subject-prefix` says otherwise.
+    pub prefix: String,
+    /// The version of a rerolled series (`-v 2`).
+    pub reroll: Option<String>,
+}
+
+impl Default for SubjectPrefix {
+    fn default() -> SubjectPrefix {
+        SubjectPrefix { rfc: false, prefix: "PATCH".to_string(), reroll: None }
+    }
+}
+
+impl SubjectPrefix {
+    /// The bracket, with `n/total` when the mail is numbered: numbers
+    /// zero-padded to the width of the total (`03/10`, `00/10` for the
+    /// cover letter), as git writes them.
+    pub fn tag(&self, number: Option<(usize, usize)>) -> String {
+        let mut words = Vec::new();
+        if self.rfc {
+            words.push("RFC".to_string());
+        }
+        words.push(self.prefix.clone());
+        if let Some(v) = &self.reroll {
+            words.push(format!("v{v}"));
+        }
+        if let Some((n, total)) = number {
+            let width = total.to_string().len();
+            words.push(format!("{n:0width$}/{total}"));
+        }
+        format!("[{}]", words.join(" ").trim())
+    }
+
+    /// `NNNN-<subject>.patch` as git names it (`vN-NNNN-...` for a
+    /// rerolled series): the subject as [`slug`] writes it, and the name
+    /// before `.patch` cut to 57 characters, the version included.
+    pub fn file_name(&self, number: usize, subject: &str) -> String {
+        let version = self.reroll.as_ref().map(|v| format!("{}-", slug(&format!("v{v}")))).unwrap_or_default();
+        let mut name = format!("{version}{number:04}-{}", slug(subject));
+        name.truncate(64 - ".patch".len() - 1);
+        name + ".patch"
+    }
+}
+
 /// A mail's parts, in the order `git format-patch` writes them.
 pub struct Mail<'a> {
     pub from: &'a Identity,
@@ -208,6 +257,8 @@ pub struct Mail<'a> {
     pub subject: &'a str,
     pub to: &'a [String],
     pub cc: &'a [String],
+    /// The message id this mail answers, without its `<>`.
+    pub in_reply_to: Option<&'a str>,
     /// The text part: message, sign-off, `---`, stat and diffs.
     pub body: &'a [u8],
     /// The part of the body that decides whether the mail needs MIME
@@ -218,9 +269,12 @@ pub struct Mail<'a> {
 /// The mail, from the `From ` line to the `-- ` version trailer.
 pub fn write_mail(mail: &Mail, version: &str) -> Vec<u8> {
     let mut out = String::from(MBOX_FROM);
+    if let Some(id) = mail.in_reply_to {
+        out.push_str(&format!("In-Reply-To: <{id}>\nReferences: <{id}>\n"));
+    }
     out.push_str(&format!("From: {}\n", mail.from.header()));
     out.push_str(&format!("Date: {}\n", mail.date.rfc2822()));
-    out.push_str(&format!("Subject: {}\n", encode_words(mail.subject)));
+    out.push_str(&fold_header("Subject", &encode_words(mail.subject)));
     if !mail.message.is_ascii() || !mail.from.name.is_ascii() {
         out.push_str("MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n");
     }
@@ -237,10 +291,33 @@ pub fn write_mail(mail: &Mail, version: &str) -> Vec<u8> {
     bytes
 }
 
-/// `NNNN-<subject>.patch` as git names it: runs of characters other than
-/// letters, digits, `.` and `_` become one `-`, and the name before
-/// `.patch` is cut to 57 characters.
-pub fn file_name(number: usize, subject: &str) -> String {
+/// `Name: value` and its line break, folded as git folds a subject: at
+/// spaces, into lines of at most 78 columns, each continued line
+/// starting with one space. An encoded (non-ASCII) value stays whole.
+fn fold_header(name: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut line = format!("{name}:");
+    let mut words = 0;
+    for word in value.split(' ') {
+        if words > 0 && line.len() + 1 + word.len() > 78 && value.is_ascii() {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+            words = 0;
+        }
+        line.push(' ');
+        line.push_str(word);
+        words += 1;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// A subject as git puts it in a file name: runs of characters other
+/// than letters, digits, `.` and `_` become one `-`, `..` becomes `.`,
+/// and no `.` or `-` ends it.
+fn slug(subject: &str) -> String {
     let mut slug = String::new();
     let mut gap = false;
     let mut prev_dot = false;
@@ -260,10 +337,7 @@ pub fn file_name(number: usize, subject: &str) -> String {
             prev_dot = false;
         }
     }
-    let slug = slug.trim_end_matches(['.', '-']);
-    let mut name = format!("{number:04}-{slug}");
-    name.truncate(64 - ".patch".len() - 1);
-    name + ".patch"
+    slug.trim_end_matches(['.', '-']).to_string()
 }
 
 /// An address `Name <email>` with its name encoded for a header.
@@ -313,16 +387,42 @@ mod tests {
 
     #[test]
     fn file_names_follow_git_format_patch() {
+        let plain = SubjectPrefix::default();
         assert_eq!(
-            file_name(3, "ARM: highmem: Switch to generic kmap atomic"),
+            plain.file_name(3, "ARM: highmem: Switch to generic kmap atomic"),
             "0003-ARM-highmem-Switch-to-generic-kmap-atomic.patch"
         );
-        // git cuts the name to 57 characters, mid-word if need be.
+        // git cuts the name to 57 characters, mid-word if need be, and
+        // counts the version in (both seen with git 2.47).
+        let x86 = "x86/mm/highmem: Use generic kmap atomic implementation";
+        assert_eq!(plain.file_name(1, x86), "0001-x86-mm-highmem-Use-generic-kmap-atomic-implementatio.patch");
+        let v2 = SubjectPrefix { reroll: Some("2".into()), ..SubjectPrefix::default() };
+        assert_eq!(v2.file_name(1, x86), "v2-0001-x86-mm-highmem-Use-generic-kmap-atomic-implementa.patch");
+        assert_eq!(plain.file_name(2, "a..b: c."), "0002-a.b-c.patch");
+    }
+
+    #[test]
+    fn long_subjects_are_folded_at_78_columns_as_git_folds_them() {
+        // Seen with git 2.47: a line of 78 columns stays whole, 79 is folded.
+        let fits = "[PATCH] abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd zzzzzz";
+        assert_eq!(fold_header("Subject", fits), format!("Subject: {fits}\n"));
+        let long = "[RFC PATCH mm v2] x86/mm/highmem: Use generic kmap atomic implementation and a very long tail";
         assert_eq!(
-            file_name(1, "x86/mm/highmem: Use generic kmap atomic implementation"),
-            "0001-x86-mm-highmem-Use-generic-kmap-atomic-implementatio.patch"
+            fold_header("Subject", long),
+            "Subject: [RFC PATCH mm v2] x86/mm/highmem: Use generic kmap atomic\n implementation and a very long tail\n"
         );
-        assert_eq!(file_name(2, "a..b: c."), "0002-a.b-c.patch");
+    }
+
+    #[test]
+    fn subject_tags_follow_git_format_patch() {
+        let plain = SubjectPrefix::default();
+        assert_eq!(plain.tag(None), "[PATCH]");
+        assert_eq!(plain.tag(Some((3, 9))), "[PATCH 3/9]");
+        assert_eq!(plain.tag(Some((3, 10))), "[PATCH 03/10]");
+        assert_eq!(plain.tag(Some((0, 10))), "[PATCH 00/10]");
+        let all = SubjectPrefix { rfc: true, prefix: "PATCH net".into(), reroll: Some("2".into()) };
+        assert_eq!(all.tag(Some((3, 9))), "[RFC PATCH net v2 3/9]");
+        assert_eq!(all.tag(None), "[RFC PATCH net v2]");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! an arch's descriptor (facts, hooks and their effects, rationale, the
 //! edits of its files) into its commit message. Rendering is pure.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -92,7 +92,6 @@ impl Manifest {
         }
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![]);
-        tera.register_filter("wrap", wrap_filter);
         for name in ["commit", "cover"] {
             let file = dir.join(format!("{name}.tera"));
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -120,7 +119,7 @@ impl Manifest {
     pub fn commit_message(&self, spec: &ArchSpec, port: &Port) -> Result<String> {
         let ctx = self.commit_context(spec, port)?;
         let text = self.render("commit", &tera::Context::from_serialize(ctx)?)?;
-        Ok(tidy(&text))
+        Ok(reflow(&tidy(&text), WRAP))
     }
 
     /// The cover letter's text for the given patches (before the shortlog).
@@ -129,7 +128,7 @@ impl Manifest {
         ctx.insert("count", &patches.len());
         ctx.insert("patches", patches);
         ctx.insert("tree", &tree);
-        Ok(tidy(&self.render("cover", &ctx)?))
+        Ok(reflow(&tidy(&self.render("cover", &ctx)?), WRAP))
     }
 
     fn render(&self, name: &str, ctx: &tera::Context) -> Result<String> {
@@ -352,42 +351,80 @@ fn tidy(text: &str) -> String {
     out.join("\n")
 }
 
-/// The `wrap` filter: `text | wrap(prefix="- ", indent="  ", width=72)`.
-fn wrap_filter(value: &tera::Value, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    let text = tera::try_get_value!("wrap", "value", String, value);
-    let arg = |k: &str| args.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let width = args.get("width").and_then(|v| v.as_u64()).map_or(WRAP, |w| w as usize);
-    Ok(tera::Value::String(wrap(&text, width, &arg("prefix"), &arg("indent"))))
-}
-
-/// Wraps each line of `text` longer than `width` at spaces. The first
-/// line starts with `prefix`, every other line with `indent`; line
-/// breaks already in the text are kept, and a word longer than the width
-/// stays whole on its own line.
-pub fn wrap(text: &str, width: usize, prefix: &str, indent: &str) -> String {
+/// Re-wraps a rendered message at `width` columns, the way its author
+/// would after the template's fields were filled in (a long arch name
+/// or path must not leave a short line behind, nor a long one):
+///
+/// - a paragraph (lines between blank lines) is one text;
+/// - a line starting with `- ` (after any indentation) opens a list
+///   item, continued by the lines below it that are indented further;
+///   its wrapped lines are indented to its text;
+/// - any other indented line is an item of its own, continued the same
+///   way, its wrapped lines indented two more columns;
+/// - a line indented by a tab is kept as it is (code, a `T:` line).
+///
+/// A word longer than the width stays whole on a line of its own.
+pub fn reflow(text: &str, width: usize) -> String {
     let mut out: Vec<String> = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let lead = if i == 0 { prefix } else { indent };
-        if line.trim().is_empty() {
-            out.push(String::new());
+    // The item being gathered: its first line's lead, the lead of its
+    // wrapped lines, its indentation, whether it is a paragraph, its words.
+    let mut item: Option<(String, String, usize, bool, Vec<&str>)> = None;
+    let flush = |item: &mut Option<(String, String, usize, bool, Vec<&str>)>, out: &mut Vec<String>| {
+        if let Some((lead, indent, _, _, words)) = item.take() {
+            out.extend(fill(&words, width, &lead, &indent));
+        }
+    };
+    for line in text.lines() {
+        if line.trim().is_empty() || line.starts_with('\t') {
+            flush(&mut item, &mut out);
+            out.push(if line.trim().is_empty() { String::new() } else { line.to_string() });
             continue;
         }
-        let mut current = lead.to_string();
-        let mut has_word = false;
-        for word in line.split(' ').filter(|w| !w.is_empty()) {
-            if has_word && current.chars().count() + 1 + word.chars().count() > width {
-                out.push(std::mem::replace(&mut current, indent.to_string()));
-                has_word = false;
-            }
-            if has_word {
-                current.push(' ');
-            }
-            current.push_str(word);
-            has_word = true;
+        let ws = line.len() - line.trim_start_matches(' ').len();
+        let body = &line[ws..];
+        let bullet = body.starts_with("- ");
+        let continues = match &item {
+            Some((_, _, at, paragraph, _)) => !bullet && if *paragraph { ws == 0 } else { ws > *at },
+            None => false,
+        };
+        if !continues {
+            flush(&mut item, &mut out);
+            let pad = " ".repeat(ws);
+            let (lead, indent) = match (bullet, ws) {
+                (true, _) => (format!("{pad}- "), " ".repeat(ws + 2)),
+                (false, 0) => (String::new(), String::new()),
+                (false, _) => (pad, " ".repeat(ws + 2)),
+            };
+            item = Some((lead, indent, ws, !bullet && ws == 0, Vec::new()));
         }
-        out.push(current);
+        let words = if bullet && !continues { &body[2..] } else { body };
+        if let Some((.., gathered)) = item.as_mut() {
+            gathered.extend(words.split_whitespace());
+        }
     }
+    flush(&mut item, &mut out);
     out.join("\n")
+}
+
+/// Greedy filling: the first line starts with `lead`, the others with
+/// `indent`.
+fn fill(words: &[&str], width: usize, lead: &str, indent: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = lead.to_string();
+    let mut empty = true;
+    for word in words {
+        if !empty && current.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::replace(&mut current, indent.to_string()));
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+        }
+        current.push_str(word);
+        empty = false;
+    }
+    lines.push(current);
+    lines
 }
 
 #[cfg(test)]
@@ -395,15 +432,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrap_keeps_breaks_and_indents_continuations() {
-        let text =
-            "base arch/arm/mm/highmem.c: set_fixmap_pte() calls local_flush_tlb_kernel_page() after every PTE write";
-        assert_eq!(
-            wrap(text, 40, "- ", "  "),
-            "- base arch/arm/mm/highmem.c:\n  set_fixmap_pte() calls\n  local_flush_tlb_kernel_page() after\n  every PTE write"
-        );
-        assert_eq!(wrap("short\n\nkept as is", 72, "", ""), "short\n\nkept as is");
-        assert_eq!(wrap("averyveryverylongword x", 5, "", ""), "averyveryverylongword\nx");
+    fn reflow_rewraps_paragraphs_and_items_after_substitution() {
+        // mips's rationale broke as "...its PTE\nand\nafter clearing it".
+        let text = "MIPS flushes the local TLB entry of a kmap slot after writing its PTE and\nafter clearing it, as the old kmap_atomic() did.\n\n\
+- include <asm/kmap_size.h> instead of <asm/kmap_types.h> in arch/mips/include/asm/fixmap.h, arch/mips/include/asm/highmem.h\n\
+- define the hooks below\n\n  ARM: arch_kmap_local_post_map, arch_kmap_local_pre_unmap, arch_kmap_local_post_unmap\n\n\
+\tT: git git://git.kernel.org/pub/scm/linux/kernel/git/tip/tip.git x86/core";
+        let want = [
+            "MIPS flushes the local TLB entry of a kmap slot after writing its PTE",
+            "and after clearing it, as the old kmap_atomic() did.",
+            "",
+            "- include <asm/kmap_size.h> instead of <asm/kmap_types.h> in",
+            "  arch/mips/include/asm/fixmap.h, arch/mips/include/asm/highmem.h",
+            "- define the hooks below",
+            "",
+            "  ARM: arch_kmap_local_post_map, arch_kmap_local_pre_unmap,",
+            "    arch_kmap_local_post_unmap",
+            "",
+            "\tT: git git://git.kernel.org/pub/scm/linux/kernel/git/tip/tip.git x86/core",
+        ];
+        assert_eq!(reflow(text, 72), want.join("\n"));
+        assert_eq!(reflow("averyveryverylongword x", 5), "averyveryverylongword\nx");
+        assert_eq!(reflow(&reflow(text, 72), 72), reflow(text, 72), "reflowing twice changes nothing");
     }
 
     #[test]

@@ -7,7 +7,12 @@
 //! - `recipients`, `maintainers`: To/Cc from the tree's MAINTAINERS file,
 //!   read in-process as `scripts/get_maintainer.pl` reads it (or, when
 //!   asked, from the script itself, with a timeout);
-//! - `range_diff`: each patch against its golden port;
+//! - `range_diff`: each patch against its golden port, or against the
+//!   previous version of the series;
+//! - `checkpatch`: the tree's `scripts/checkpatch.pl` on each patch
+//!   (`series --check`);
+//! - `tree_script`: how a script of the tree is run (timeout, process
+//!   group);
 //! - `git`: sign-off identity, base commit and prerequisites from git;
 //! - `date`, `objid`: mail dates and git blob ids.
 //!
@@ -18,6 +23,7 @@
 //! parts `assemble` gathered; the caller writes the files.
 
 pub mod assemble;
+pub mod checkpatch;
 pub mod date;
 pub mod diffstat;
 pub mod format_patch;
@@ -27,18 +33,16 @@ pub mod manifest;
 pub mod objid;
 pub mod range_diff;
 pub mod recipients;
+pub mod tree_script;
 
 use crate::arch::Arch;
 use crate::port::Port;
 use date::MailDate;
 use diffstat::{FileStat, MAIL_WIDTH};
-use format_patch::{FileDiff, Identity, Mail};
+use format_patch::{FileDiff, Identity, Mail, SubjectPrefix};
 use git::BaseInfo;
 use manifest::CoverPatch;
 use recipients::Recipients;
-
-/// The file name git gives a cover letter.
-pub const COVER_LETTER: &str = "0000-cover-letter.patch";
 
 /// One arch's patch, gathered and ready to be laid out.
 #[derive(Clone, Debug)]
@@ -75,6 +79,10 @@ pub fn diff_bytes(diffs: &[FileDiff]) -> Vec<u8> {
 pub struct Envelope<'a> {
     pub from: &'a Identity,
     pub date: MailDate,
+    /// What the subjects' brackets hold besides the numbers.
+    pub prefix: &'a SubjectPrefix,
+    /// The message every mail answers (`In-Reply-To:`, `References:`).
+    pub in_reply_to: Option<&'a str>,
     /// The `-- ` trailer's text (`archport 0.1.0`).
     pub version: &'a str,
 }
@@ -84,7 +92,8 @@ pub struct Cover<'a> {
     pub subject: &'a str,
     /// The rendered `cover.tera`.
     pub text: &'a str,
-    pub range_diff: Option<&'a str>,
+    /// Range-diffs, each under its heading (`Range-diff against v1:`).
+    pub range_diffs: &'a [(String, String)],
     pub base: Option<&'a BaseInfo>,
 }
 
@@ -95,37 +104,86 @@ pub struct SeriesFile {
     pub bytes: Vec<u8>,
 }
 
-/// Lays out a cover letter and one mail per patch, numbered in order.
+/// Lays out a cover letter and one mail per patch, numbered in order as
+/// `git format-patch --cover-letter` does. A series of one patch is one
+/// mail, `[PATCH]` alone, as `git format-patch -1` writes it, with what
+/// the cover letter would say below its `---` line (as b4 does).
 pub fn render_series(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Vec<SeriesFile> {
     let total = patches.len();
-    let mut files = vec![SeriesFile { name: COVER_LETTER.to_string(), bytes: cover_letter(patches, cover, env) }];
+    if let [p] = patches {
+        let notes = cover_notes(cover);
+        return vec![patch_mail(p, None, &notes, cover.base, env)];
+    }
+    let mut files =
+        vec![SeriesFile { name: env.prefix.file_name(0, "cover-letter"), bytes: cover_letter(patches, cover, env) }];
     for (i, p) in patches.iter().enumerate() {
-        let n = i + 1;
-        let subject = format!("[PATCH {n}/{total}] {}", p.subject);
-        let mut body = format!("{}\n\nSigned-off-by: {}\n---\n", p.message, env.from).into_bytes();
-        let stats: Vec<FileStat> = p.diffs.iter().map(FileDiff::stat).collect();
-        body.extend(diffstat::render(&stats, MAIL_WIDTH).bytes());
-        body.push(b'\n');
-        body.extend(diff_bytes(&p.diffs));
-        let mail = Mail {
-            from: env.from,
-            date: env.date,
-            subject: &subject,
-            to: &p.recipients.to,
-            cc: &p.recipients.cc,
-            body: &body,
-            message: &p.message,
-        };
-        files.push(SeriesFile {
-            name: format_patch::file_name(n, &p.subject),
-            bytes: format_patch::write_mail(&mail, env.version),
-        });
+        files.push(patch_mail(p, Some((i + 1, total)), "", None, env));
     }
     files
 }
 
+/// One patch's mail: `notes` go below its `---` line, `base` after its
+/// diffs (where git writes them without a cover letter).
+fn patch_mail(
+    p: &ArchPatch,
+    number: Option<(usize, usize)>,
+    notes: &str,
+    base: Option<&BaseInfo>,
+    env: &Envelope,
+) -> SeriesFile {
+    let subject = format!("{} {}", env.prefix.tag(number), p.subject);
+    let mut body = format!("{}\n\nSigned-off-by: {}\n---\n{notes}", p.message, env.from).into_bytes();
+    body.extend(stat_and_diffs(p));
+    if let Some(base) = base {
+        body.push(b'\n');
+        body.extend(base.lines().bytes());
+    }
+    let mail = Mail {
+        from: env.from,
+        date: env.date,
+        subject: &subject,
+        to: &p.recipients.to,
+        cc: &p.recipients.cc,
+        in_reply_to: env.in_reply_to,
+        body: &body,
+        message: &p.message,
+    };
+    SeriesFile {
+        name: env.prefix.file_name(number.map_or(1, |(n, _)| n), &p.subject),
+        bytes: format_patch::write_mail(&mail, env.version),
+    }
+}
+
+/// What a cover letter says that a lone patch carries below its `---`
+/// line: the cover text and the range-diffs.
+fn cover_notes(cover: &Cover) -> String {
+    let mut out = format!("{}\n\n", cover.text);
+    for (heading, text) in cover.range_diffs {
+        out.push_str(&format!("{heading}\n{text}\n"));
+    }
+    out
+}
+
+/// The diffstat, a blank line and the diffs, as a mail carries them
+/// after its `---` line.
+fn stat_and_diffs(p: &ArchPatch) -> Vec<u8> {
+    let stats: Vec<FileStat> = p.diffs.iter().map(FileDiff::stat).collect();
+    let mut out = diffstat::render(&stats, MAIL_WIDTH).into_bytes();
+    out.push(b'\n');
+    out.extend(diff_bytes(&p.diffs));
+    out
+}
+
+/// A patch as a reviewer reads it, without the mail around it: the
+/// subject, the commit message, `---`, the diffstat and the diffs.
+pub fn review_text(p: &ArchPatch) -> String {
+    let mut out = format!("{}\n\n{}\n---\n", p.subject, p.message).into_bytes();
+    out.extend(stat_and_diffs(p));
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn cover_letter(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Vec<u8> {
-    let subject = format!("[PATCH 0/{}] {}", patches.len(), cover.subject);
+    let subject = format!("{} {}", env.prefix.tag(Some((0, patches.len()))), cover.subject);
     let mut body = format!("{}\n\n{} ({}):\n", cover.text, env.from.name, patches.len());
     for p in patches {
         body.push_str(&format!("  {}\n", p.subject));
@@ -135,9 +193,8 @@ fn cover_letter(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Vec<u8>
     stats.sort_by(|a, b| a.path.cmp(&b.path));
     body.push_str(&diffstat::render(&stats, MAIL_WIDTH));
     body.push('\n');
-    if let Some(rd) = cover.range_diff {
-        body.push_str("Range-diff against the golden ports:\n");
-        body.push_str(rd);
+    for (heading, text) in cover.range_diffs {
+        body.push_str(&format!("{heading}\n{text}"));
     }
     if let Some(base) = cover.base {
         body.push('\n');
@@ -150,6 +207,7 @@ fn cover_letter(patches: &[ArchPatch], cover: &Cover, env: &Envelope) -> Vec<u8>
         subject: &subject,
         to: &all.to,
         cc: &all.cc,
+        in_reply_to: env.in_reply_to,
         body: body.as_bytes(),
         message: cover.text,
     };
@@ -183,8 +241,14 @@ mod tests {
     #[test]
     fn a_series_is_laid_out_as_git_format_patch_does() {
         let id = Identity::parse("Jane Hacker <jane@example.org>").unwrap();
-        let env =
-            Envelope { from: &id, date: MailDate::parse("@1604395620 +0100").unwrap(), version: "archport 0.1.0" };
+        let prefix = SubjectPrefix::default();
+        let env = Envelope {
+            from: &id,
+            date: MailDate::parse("@1604395620 +0100").unwrap(),
+            prefix: &prefix,
+            in_reply_to: None,
+            version: "archport 0.1.0",
+        };
         let patches = [
             patch(
                 Arch::X86,
@@ -195,13 +259,13 @@ mod tests {
             patch(Arch::Arm, "ARM: highmem: Switch to generic kmap atomic", "arch/arm/b.c", "R <r@arm.org>"),
         ];
         let base = BaseInfo { commit: "c0ffee".into(), prerequisites: vec!["beef".into()] };
-        let cover = Cover { subject: "highmem: Switch", text: "Blurb.", range_diff: None, base: Some(&base) };
+        let cover = Cover { subject: "highmem: Switch", text: "Blurb.", range_diffs: &[], base: Some(&base) };
         let files = render_series(&patches, &cover, &env);
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
             [
-                COVER_LETTER,
+                "0000-cover-letter.patch",
                 "0001-x86-mm-highmem-Use-generic-kmap-atomic-implementatio.patch",
                 "0002-ARM-highmem-Switch-to-generic-kmap-atomic.patch"
             ]
@@ -257,5 +321,36 @@ index ";
         assert!(first.starts_with(head), "{first}");
         assert!(first.ends_with("@@ -1,2 +1,2 @@\n a\n-b\n+c\n-- \narchport 0.1.0\n\n"), "{first}");
         assert_eq!(patches[0].diffs[0].change, FileChange::Modified);
+    }
+
+    #[test]
+    fn a_lone_patch_is_one_mail_with_the_cover_text_below_its_dashes() {
+        let id = Identity::parse("Jane Hacker <jane@example.org>").unwrap();
+        let prefix = SubjectPrefix { rfc: true, prefix: "PATCH".into(), reroll: Some("2".into()) };
+        let env = Envelope {
+            from: &id,
+            date: MailDate::parse("@1604395620 +0100").unwrap(),
+            prefix: &prefix,
+            in_reply_to: Some("v1-cover@example.org"),
+            version: "archport 0.1.0",
+        };
+        let patches =
+            [patch(Arch::Arm, "ARM: highmem: Switch to generic kmap atomic", "arch/arm/b.c", "R <r@arm.org>")];
+        let base = BaseInfo { commit: "c0ffee".into(), prerequisites: vec![] };
+        let notes = [("Range-diff against v1:".to_string(), "1:  abc = 1:  abc ARM\n".to_string())];
+        let cover = Cover { subject: "highmem: Switch", text: "This patch.", range_diffs: &notes, base: Some(&base) };
+        let files = render_series(&patches, &cover, &env);
+        assert_eq!(files.len(), 1, "no cover letter");
+        assert_eq!(files[0].name, "v2-0001-ARM-highmem-Switch-to-generic-kmap-atomic.patch");
+        let mail = String::from_utf8(files[0].bytes.clone()).unwrap();
+        let head = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n\
+In-Reply-To: <v1-cover@example.org>\nReferences: <v1-cover@example.org>\nFrom: Jane Hacker <jane@example.org>\n\
+Date: Tue, 3 Nov 2020 10:27:00 +0100\nSubject: [RFC PATCH v2] ARM: highmem: Switch to generic kmap atomic\n";
+        assert!(mail.starts_with(head), "{mail}");
+        assert!(
+            mail.contains("Signed-off-by: Jane Hacker <jane@example.org>\n---\nThis patch.\n\nRange-diff against v1:\n1:  abc = 1:  abc ARM\n\n arch/arm/b.c | 2 +-\n"),
+            "{mail}"
+        );
+        assert!(mail.ends_with(" a\n-b\n+c\n\nbase-commit: c0ffee\n-- \narchport 0.1.0\n\n"), "{mail}");
     }
 }

@@ -146,24 +146,132 @@ pub fn render(entries: &[&RangeDiff]) -> String {
     let mut s = String::new();
     for (i, e) in entries.iter().enumerate() {
         let n = i + 1;
-        let left = if e.golden_missing {
-            format!("{:>width$}:  {}", "-", e.golden_id)
-        } else {
-            format!("{n:>width$}:  {}", e.golden_id)
-        };
-        let op = if e.golden_missing {
-            '>'
-        } else if e.same {
-            '='
-        } else {
-            '!'
-        };
-        s.push_str(&format!("{left} {op} {n:>width$}:  {} {}\n", e.generated_id, e.subject));
-        if !e.golden_missing {
-            for line in &e.inner {
-                s.push_str(&format!("    {line}\n"));
-            }
+        let left = (!e.golden_missing).then_some(n);
+        s.push_str(&line(width, (left, &e.golden_id), (Some(n), &e.generated_id), e.same, &e.subject, &e.inner));
+    }
+    s
+}
+
+/// One entry: `N:  id OP M:  id subject` (`-` for a side that has no
+/// such patch), and the inner diff of a changed one.
+fn line(
+    width: usize,
+    (l, l_id): (Option<usize>, &str),
+    (r, r_id): (Option<usize>, &str),
+    same: bool,
+    subject: &str,
+    inner: &[String],
+) -> String {
+    let number = |n: Option<usize>| n.map_or_else(|| format!("{:>width$}", "-"), |n| format!("{n:>width$}"));
+    let op = match (l, r) {
+        (None, _) => '>',
+        (_, None) => '<',
+        _ if same => '=',
+        _ => '!',
+    };
+    let mut s = format!("{}:  {l_id} {op} {}:  {r_id} {subject}\n", number(l), number(r));
+    if l.is_some() && r.is_some() {
+        for text in inner {
+            s.push_str(&format!("    {text}\n"));
         }
+    }
+    s
+}
+
+/// A patch of the previous version of a series, read from its mail.
+#[derive(Clone, Debug)]
+pub struct PreviousPatch {
+    /// Its place in that series, from 1.
+    pub number: usize,
+    /// The subject without its `[PATCH ...]`.
+    pub subject: String,
+    /// Its changes in the neutral form.
+    pub neutral: String,
+}
+
+/// The patches of a series written earlier into `dir` (its `*.patch`
+/// mails in name order, the cover letter left out).
+pub fn read_previous(dir: &std::path::Path) -> anyhow::Result<Vec<PreviousPatch>> {
+    use anyhow::Context;
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("--previous {}: reading the folder", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().ends_with("0000-cover-letter.patch")))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!("--previous {}: no *.patch mails of a series there", dir.display());
+    }
+    let mut out = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let bytes = crate::input::read(path)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let subject = mail_subject(&text).with_context(|| format!("{}: no Subject: header", path.display()))?;
+        let message = mail_message(&text);
+        let diff_start = text.find("\ndiff --git ").map_or(text.len(), |k| k + 1);
+        let diff_end = text.rfind("\n-- \n").map_or(text.len(), |k| k + 1).max(diff_start);
+        let patch = parse_patch(text[diff_start..diff_end].as_bytes())
+            .with_context(|| format!("{}: the diffs do not parse", path.display()))?;
+        let mut files: Vec<(&str, FileChange, Vec<&Hunk>)> =
+            patch.files.iter().map(|f| (f.path.as_str(), f.kind, f.hunks.iter().collect())).collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        out.push(PreviousPatch { number: i + 1, subject, neutral: with_message(message, &neutral(&files)) });
+    }
+    Ok(out)
+}
+
+/// A mail's commit message: from the end of its headers to its `---`.
+fn mail_message(mail: &str) -> &str {
+    let start = mail.find("\n\n").map_or(mail.len(), |k| k + 2);
+    let end = mail[start..].find("\n---\n").map_or(mail.len(), |k| start + k + 1);
+    &mail[start..end]
+}
+
+/// The neutral form with the commit message in front, as `git
+/// range-diff` compares commits: a change of wording shows as well.
+fn with_message(message: &str, changes: &str) -> String {
+    let mut s = String::from("## Commit message ##\n");
+    for line in message.trim_end().lines() {
+        s.push_str(&format!("    {line}\n"));
+    }
+    s + changes
+}
+
+/// A mail's subject, unfolded, without its leading `[...]`.
+fn mail_subject(mail: &str) -> Option<String> {
+    let head = &mail[..mail.find("\n\n").unwrap_or(mail.len())];
+    let mut lines = head.lines().skip_while(|l| !l.starts_with("Subject: "));
+    let mut subject = lines.next()?.trim_start_matches("Subject: ").to_string();
+    for more in lines.take_while(|l| l.starts_with([' ', '\t'])) {
+        subject.push(' ');
+        subject.push_str(more.trim());
+    }
+    let subject = subject.trim();
+    Some(match subject.strip_prefix('[').and_then(|s| s.split_once("] ")) {
+        Some((_, rest)) => rest.trim().to_string(),
+        None => subject.to_string(),
+    })
+}
+
+/// This version of a series against the previous one, as `git
+/// range-diff` prints it: the patches matched by subject, in this
+/// version's order, then the previous version's patches it dropped; a
+/// patch is the same when its message (signed off by `from`) and its
+/// changes are.
+pub fn against_previous(previous: &[PreviousPatch], patches: &[super::ArchPatch], from: &str) -> String {
+    let width = previous.len().max(patches.len()).to_string().len();
+    let mut s = String::new();
+    for (i, p) in patches.iter().enumerate() {
+        let ours = with_message(&format!("{}\n\nSigned-off-by: {from}\n", p.message), &generated_text(&p.diffs));
+        let old = previous.iter().find(|o| o.subject == p.subject);
+        let e = compare(p.arch, &p.subject, old.map_or("", |o| o.neutral.as_str()), &ours);
+        let left = (old.map(|o| o.number), e.golden_id.as_str());
+        s.push_str(&line(width, left, (Some(i + 1), &e.generated_id), e.same, &e.subject, &e.inner));
+    }
+    for old in previous.iter().filter(|o| !patches.iter().any(|p| p.subject == o.subject)) {
+        let (left, right) = ((Some(old.number), short_id(&old.neutral)), (None, short_id("")));
+        s.push_str(&line(width, (left.0, &left.1), (right.0, &right.1), false, &old.subject, &[]));
     }
     s
 }

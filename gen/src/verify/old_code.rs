@@ -361,11 +361,29 @@ fn relies_on(spec: &ArchSpec, port: &CPort, op: &OldOp, contract: &Contract) -> 
     Ok(out.into_iter().collect())
 }
 
-impl std::fmt::Display for Comparison {
+impl OldOp {
+    /// Where it ran, in words: `after set_pte (with DEBUG_HIGHMEM only)`.
+    pub fn place_in_words(&self) -> String {
+        let config = if self.debug_highmem { " (with DEBUG_HIGHMEM only)" } else { "" };
+        format!("{}{config}", self.place.name())
+    }
+}
+
+impl Fate {
+    /// One word for a badge.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fate::Kept { .. } => "kept",
+            Fate::Moved { .. } => "moved",
+            Fate::ProvedUnneeded { .. } => "unneeded",
+            Fate::DroppedWithoutProof => "dropped",
+        }
+    }
+}
+
+impl std::fmt::Display for Fate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let config = if self.op.debug_highmem { " (with DEBUG_HIGHMEM only)" } else { "" };
-        write!(f, "{} {}{config} [{}]: ", self.op.effect, self.op.place.name(), self.op.at)?;
-        match &self.fate {
+        match self {
             Fate::Kept { by } => write!(f, "kept by {by}"),
             Fate::Moved { to } => write!(f, "kept, moved to {to} (the model proves the port)"),
             Fate::ProvedUnneeded { relies_on } if relies_on.is_empty() => {
@@ -376,5 +394,11 @@ impl std::fmt::Display for Comparison {
             }
             Fate::DroppedWithoutProof => f.write_str("DROPPED WITHOUT PROOF: the port is not proved"),
         }
+    }
+}
+
+impl std::fmt::Display for Comparison {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} [{}]: {}", self.op.effect, self.op.place_in_words(), self.op.at, self.fate)
     }
 }
