@@ -17,11 +17,11 @@ use crate::per_arch::{self, Failure};
 use crate::pipeline;
 use crate::verify::{self, contract, old_code, ArchVerdict, Outcome, TreePort};
 
-pub const AFTER_HELP: &str = "Examples:\n  archport verify                       # the generated ports\n  \
+pub const AFTER_HELP: &str = "Examples:\n  archport verify                         # the generated ports\n  \
 archport verify --tree ~/linux-rt       # the hooks a tree defines (golden ports, or yours)\n  \
 archport verify --kernel 6.1            # Debian's linux-source-6.1, against its own generic code\n  \
 archport verify --deep                  # 3 CPUs, 2 interrupts, nesting 2 in task and interrupt\n  \
-archport verify --arch arm --variant    # what breaks without migrate_disable, without the\n                                        \
+archport verify --arch arm --variant    # what breaks without migrate_disable, without the\n                                          \
 # context-switch save/restore, with per-CPU indexes\n\n\
 Hooks are read from the C as the compiler runs them (preprocessor, control flow, arguments, helper \
 functions); what cannot be decided is reported unmodelled with file:line. The generic code is the \
