@@ -108,27 +108,32 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitCode> {
         arches: Vec::new(),
         skipped: Vec::new(),
     };
-    let outcome = per_arch::each(&args.arches.selected(), progress, |a| format!("compile {a}"), |arch| {
-        let spec = descriptor::load(&templates, arch)?;
-        let toolchain = match compile::find_toolchain(&spec)? {
-            Ok(t) => t,
-            Err(missing) => return Ok(Err(Skipped { arch, missing })),
-        };
-        let build = match &golden {
-            Some(g) => compile::build(&compile::golden_target(&spec, &tree, g)?, &toolchain, &opts)?,
-            None => {
-                let ported = pipeline::port_arch(arch, &tree, &templates)?;
-                compile::build_port(&ported.spec, &ported.port, &tree, &toolchain, &opts)?
-            }
-        };
-        let new_warnings = if args.baseline {
-            let input = compile::build(&compile::input_target(&spec, &tree), &toolchain, &opts)?;
-            Some(compile::new_warnings(&build, &input).into_iter().cloned().collect())
-        } else {
-            None
-        };
-        Ok(Ok(ArchResult { build, new_warnings }))
-    });
+    let outcome = per_arch::each(
+        &args.arches.selected(),
+        progress,
+        |a| format!("compile {a}"),
+        |arch| {
+            let spec = descriptor::load(&templates, arch)?;
+            let toolchain = match compile::find_toolchain(&spec)? {
+                Ok(t) => t,
+                Err(missing) => return Ok(Err(Skipped { arch, missing })),
+            };
+            let build = match &golden {
+                Some(g) => compile::build(&compile::golden_target(&spec, &tree, g)?, &toolchain, &opts)?,
+                None => {
+                    let ported = pipeline::port_arch(arch, &tree, &templates)?;
+                    compile::build_port(&ported.spec, &ported.port, &tree, &toolchain, &opts)?
+                }
+            };
+            let new_warnings = if args.baseline {
+                let input = compile::build(&compile::input_target(&spec, &tree), &toolchain, &opts)?;
+                Some(compile::new_warnings(&build, &input).into_iter().cloned().collect())
+            } else {
+                None
+            };
+            Ok(Ok(ArchResult { build, new_warnings }))
+        },
+    );
     for r in outcome.done {
         match r {
             Ok(a) => report.arches.push(a),
