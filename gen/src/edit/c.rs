@@ -203,6 +203,14 @@ fn shape(tree: &Tree) -> Vec<(u16, Option<&'static str>, Range<usize>, bool)> {
     out
 }
 
+/// Whether `name` occurs in `text` at all: a lookup for a name the text
+/// does not hold needs no tree (as when a removal looks again for what
+/// it has just removed).
+fn occurs(text: &[u8], name: &str) -> bool {
+    let name = name.as_bytes();
+    !name.is_empty() && text.windows(name.len()).any(|w| w == name)
+}
+
 /// The identifier a declarator declares (`*kmap_pte`, `f(void)`, ...).
 fn declarator_name<'a>(mut node: Node<'a>, src: &'a [u8]) -> Option<&'a str> {
     loop {
@@ -266,6 +274,9 @@ fn function_node<'a>(tree: &'a Tree, text: &[u8], name: &str) -> Option<Node<'a>
 
 /// Byte range of the definition of function `name`.
 pub fn function(text: &[u8], name: &str) -> Option<Range<usize>> {
+    if !occurs(text, name) {
+        return None;
+    }
     function_node(&parse(text), text, name).map(|n| n.byte_range())
 }
 
@@ -301,6 +312,9 @@ fn collect_calls(n: Node, text: &[u8], calls: &mut Vec<String>) {
 
 /// Byte ranges of the declarations (variables, prototypes) of `name`.
 pub fn declarations(text: &[u8], name: &str) -> Vec<Range<usize>> {
+    if !occurs(text, name) {
+        return Vec::new();
+    }
     let tree = parse(text);
     let mut found = Vec::new();
     walk(&tree, |n| {
@@ -361,6 +375,9 @@ fn attributed_prototype(n: Node, text: &[u8], name: &str) -> Option<Range<usize>
 /// Byte ranges of the statements inside function bodies that mention
 /// the identifier `name` (a call `name();` or an assignment `name = ...;`).
 pub fn statements_mentioning(text: &[u8], name: &str) -> Vec<Range<usize>> {
+    if !occurs(text, name) {
+        return Vec::new();
+    }
     let tree = parse(text);
     let mut found: Vec<Range<usize>> = Vec::new();
     walk(&tree, |n| {
@@ -374,6 +391,9 @@ pub fn statements_mentioning(text: &[u8], name: &str) -> Vec<Range<usize>> {
 /// Byte range of the first statement directly in the body of function
 /// `function` that mentions the identifier `name`.
 pub fn body_statement_mentioning(text: &[u8], function: &str, name: &str) -> Option<Range<usize>> {
+    if !occurs(text, function) || !occurs(text, name) {
+        return None;
+    }
     let tree = parse(text);
     let body = function_node(&tree, text, function)?.child_by_field_name("body")?;
     let mut c = body.walk();
@@ -403,6 +423,9 @@ fn mentions(n: Node, text: &[u8], name: &str) -> bool {
 /// Byte range of the declaration specifier `keyword` (`static`,
 /// `inline`, ...) of the definition of function `name`.
 pub fn function_specifier(text: &[u8], name: &str, keyword: &str) -> Option<Range<usize>> {
+    if !occurs(text, name) || !occurs(text, keyword) {
+        return None;
+    }
     let tree = parse(text);
     let f = function_node(&tree, text, name)?;
     let mut c = f.walk();
