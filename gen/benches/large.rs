@@ -27,6 +27,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 const BIG_C: &str = "arch/x86/mm/init_32.c";
 const DEEP_H: &str = "arch/x86/include/asm/highmem.h";
 
+/// Makes a file large.
+type Grow = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+
 /// `init_32.c` and one block comment, `bytes` long in all.
 fn with_comment(text: &[u8], bytes: usize) -> Vec<u8> {
     let line = b" * A comment line that only makes the file large, as a hostile tree might.\n";
@@ -75,7 +78,7 @@ fn bench(c: &mut Criterion) {
     let k = kernel::ensure(&root, false, Progress { enabled: false }).expect("the fetched kernel");
     let templates = archport::descriptor::templates_root(None);
     let spec = archport::descriptor::load(&templates, Arch::X86).unwrap();
-    let cases: [(&str, &str, Box<dyn Fn(&[u8]) -> Vec<u8>>); 4] = [
+    let cases: [(&str, &str, Grow); 4] = [
         ("4 MiB block comment", BIG_C, Box::new(|t| with_comment(t, 4 << 20))),
         ("8 MiB block comment", BIG_C, Box::new(|t| with_comment(t, archport::input::MAX_FILE_BYTES as usize))),
         ("25k nested #ifdef", DEEP_H, Box::new(|t| with_nesting(t, 25_000))),
