@@ -21,6 +21,8 @@ use std::ops::Range;
 
 use tree_sitter::{InputEdit, Node, Parser, Point, Tree};
 
+use super::text;
+
 /// How a session came by its trees.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ParseStats {
@@ -140,9 +142,8 @@ struct Change {
 
 impl Change {
     fn between(old: &[u8], new: &[u8]) -> Change {
-        let prefix = common_prefix(old, new);
-        let room = old.len().min(new.len()) - prefix;
-        let suffix = common_suffix(&old[old.len() - room..], &new[new.len() - room..]);
+        let (prefix, old_end, _) = text::changed_span(old, new);
+        let suffix = old.len() - old_end;
         Change { prefix, suffix, shared: prefix + suffix }
     }
 
@@ -158,31 +159,6 @@ impl Change {
             new_end_position: point_at(new, new_end),
         }
     }
-}
-
-/// Bytes compared at once before the byte-wise tail: slice equality is
-/// a `memcmp`, many times faster than comparing byte pairs.
-const BLOCK: usize = 256;
-
-/// The length of the longest common prefix of `a` and `b`.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
-        i += BLOCK;
-    }
-    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
-}
-
-/// The length of the longest common suffix of `a` and `b`.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
-    let mut i = 0;
-    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
-        i += BLOCK;
-    }
-    i + a[..n - i].iter().rev().zip(b[..n - i].iter().rev()).take_while(|(x, y)| x == y).count()
 }
 
 /// Row and byte column of byte `at`.
@@ -557,20 +533,6 @@ EXPORT_SYMBOL(kmap_init);
             });
             assert_eq!(stats.incremental, 1, "{from:?}");
         }
-    }
-
-    #[test]
-    fn common_prefix_and_suffix_agree_with_byte_by_byte() {
-        let a: Vec<u8> = (0..2000u32).map(|i| (i % 251) as u8).collect();
-        for (at, cut) in [(0, 1), (255, 3), (256, 0), (1000, 700), (1999, 1), (2000, 0)] {
-            let mut b = a.clone();
-            b.splice(at..(at + cut).min(a.len()), *b"xy");
-            let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-            let suffix = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
-            assert_eq!((common_prefix(&a, &b), common_suffix(&a, &b)), (prefix, suffix), "{at} {cut}");
-        }
-        assert_eq!(common_suffix(b"abc", b"xbc"), 2);
-        assert_eq!(common_prefix(b"", b"abc"), 0);
     }
 
     #[test]
