@@ -126,9 +126,7 @@ fn hook_decls(file: &syn::File) -> Vec<HookDecl> {
                 .filter(|a| a.path().is_ident("doc"))
                 .filter_map(|a| match &a.meta {
                     syn::Meta::NameValue(nv) => match &nv.value {
-                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => {
-                            Some(s.value().trim().to_string())
-                        }
+                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value().trim().to_string()),
                         _ => None,
                     },
                     _ => None,
