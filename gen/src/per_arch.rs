@@ -8,6 +8,8 @@
 //! that worked, a whole output such as a series is not written at all;
 //! either way the exit status is 2 and each failure is named).
 
+use std::sync::Mutex;
+
 use crate::arch::Arch;
 use crate::progress::Progress;
 
@@ -38,8 +40,65 @@ pub struct Outcome<T> {
     pub failed: Vec<Failure>,
 }
 
-/// Runs `stage` for each arch, showing `label` as progress.
-pub fn each<T>(
+/// Runs `stage` for each arch, showing `label` as progress. The arches
+/// are independent, so they are spread over the machine's cores; the
+/// outcome keeps them in the order given, whatever order they finish in.
+pub fn each<T: Send>(
+    arches: &[Arch],
+    progress: Progress,
+    label: impl Fn(Arch) -> String + Sync,
+    stage: impl Fn(Arch) -> anyhow::Result<T> + Sync,
+) -> Outcome<T> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(arches.len());
+    if workers <= 1 {
+        return each_in_turn(arches, progress, label, stage);
+    }
+    // The next arch to start, taken under the lock that also announces
+    // it, so progress lines come in order.
+    let next = Mutex::new(0);
+    let step = progress.step_of(1, arches.len(), label(arches[0]));
+    let take = || {
+        let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+        let i = *next;
+        *next += 1;
+        if i > 0 && i < arches.len() {
+            step.set_message(format!("[{}/{}] {}", i + 1, arches.len(), label(arches[i])));
+        }
+        (i < arches.len()).then_some(i)
+    };
+    let mut results: Vec<Option<anyhow::Result<T>>> = std::iter::repeat_with(|| None).take(arches.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some(i) = take() {
+                        done.push((i, stage(arches[i])));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A panic in a stage is a bug: let it surface as one.
+            for (i, r) in worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
+                results[i] = Some(r);
+            }
+        }
+    });
+    let mut out = Outcome { done: Vec::new(), failed: Vec::new() };
+    for (&arch, r) in arches.iter().zip(results) {
+        match r.expect("every arch was taken by a worker") {
+            Ok(t) => out.done.push(t),
+            Err(error) => out.failed.push(Failure { arch, error }),
+        }
+    }
+    out
+}
+
+/// Runs `stage` for each arch, one after the other: for stages that
+/// use every core themselves (`compile` runs `make -jN`).
+pub fn each_in_turn<T>(
     arches: &[Arch],
     progress: Progress,
     label: impl Fn(Arch) -> String,
@@ -78,6 +137,29 @@ impl<T> Outcome<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arches_run_side_by_side_and_keep_their_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let outcome = each(
+            &Arch::ALL,
+            Progress { enabled: false },
+            |a| a.to_string(),
+            |a| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                // The first arches take longest, so they finish last.
+                let slow = Arch::ALL.len() - Arch::ALL.iter().position(|&b| b == a).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(5 * slow as u64));
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(a)
+            },
+        );
+        assert_eq!(outcome.done, Arch::ALL, "the outcome keeps the order given");
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(most.into_inner() > 1, cores > 1, "arches run side by side on {cores} cores");
+    }
 
     #[test]
     fn every_arch_runs_and_failures_keep_their_arch() {

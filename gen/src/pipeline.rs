@@ -131,8 +131,12 @@ pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Optio
 /// Reviews a port against `golden`: every file compared, and the
 /// differences a mechanical check shows to be the golden port's fault
 /// justified (see `justify`).
+/// The checks share one parse session (see `edit::c::session`).
 pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
-    let mut r = review::review(&p.port, tree, golden, &p.arch_text)?;
-    crate::justify::justify(&mut r, p, golden)?;
-    Ok(r)
+    crate::edit::c::session(|| {
+        let mut r = review::review(&p.port, tree, golden, &p.arch_text)?;
+        crate::justify::justify(&mut r, p, golden)?;
+        Ok(r)
+    })
+    .0
 }

@@ -58,8 +58,18 @@ pub fn read_inputs(tree: &Path, spec: &ArchSpec) -> Result<BTreeMap<String, Opti
         .collect()
 }
 
-/// Applies the descriptor's edits to `inputs`. Pure.
+/// Applies the descriptor's edits to `inputs`. Pure. The edits share
+/// one parse session: each file is parsed once, then re-parsed
+/// incrementally after each edit that a later one looks up.
 pub fn port(
+    spec: &ArchSpec,
+    templates: &Templates,
+    inputs: &BTreeMap<String, Option<Vec<u8>>>,
+) -> Result<Port, EditError> {
+    edit::c::session(|| edit_files(spec, templates, inputs)).0
+}
+
+fn edit_files(
     spec: &ArchSpec,
     templates: &Templates,
     inputs: &BTreeMap<String, Option<Vec<u8>>>,

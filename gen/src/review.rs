@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
-use walkdir::WalkDir;
+use walkdir::{DirEntryExt, WalkDir};
 
 use crate::arch::Arch;
 use crate::fidelity::{self, FileComparison, FileStatus, Verdict};
@@ -70,30 +70,40 @@ impl Serialize for ArchReview {
 pub type Sides = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Files under `arch/<arch>/` whose content differs between the trees.
+///
+/// The golden and pre-port trees share every file the RT patch leaves
+/// alone through hard links, so a file with the same inode on both sides
+/// (as the directory listing gives it, without a `stat` per file) is the
+/// same file; only the others are read and compared.
 pub fn changed_files(tree: &Path, golden: &Path, arch: Arch) -> Result<Vec<String>> {
+    let (ours, theirs) = (listing(tree, arch), listing(golden, arch));
+    // Inode numbers only mean the same file on the same file system.
+    let device = |root: &Path| root.join(arch.dir()).metadata().map(|m| m.dev()).ok();
+    let linked = device(tree).is_some() && device(tree) == device(golden);
+    let mut paths: Vec<&String> = ours.keys().chain(theirs.keys()).collect();
+    paths.sort();
+    paths.dedup();
     let mut out = Vec::new();
-    for root in [tree, golden] {
-        let dir = root.join(arch.dir());
-        for entry in WalkDir::new(&dir).sort_by_file_name().into_iter().filter_map(|e| e.ok()) {
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            if out.contains(&rel) {
-                continue;
-            }
-            let (a, b) = (tree.join(&rel), golden.join(&rel));
-            let same_inode = match (a.metadata(), b.metadata()) {
-                (Ok(x), Ok(y)) => x.ino() == y.ino() && x.dev() == y.dev(),
-                _ => false,
-            };
-            if !same_inode && read_optional(&a)? != read_optional(&b)? {
-                out.push(rel);
-            }
+    for rel in paths {
+        let same_inode = linked && matches!((ours.get(rel), theirs.get(rel)), (Some(a), Some(b)) if a == b);
+        if !same_inode && read_optional(&tree.join(rel))? != read_optional(&golden.join(rel))? {
+            out.push(rel.clone());
         }
     }
-    out.sort();
     Ok(out)
+}
+
+/// The regular files under `arch/<arch>/` of `root`, by path relative to
+/// `root`, with their inode numbers.
+fn listing(root: &Path, arch: Arch) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for entry in WalkDir::new(root.join(arch.dir())).into_iter().filter_map(|e| e.ok()) {
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(root).expect("walked under root").to_string_lossy().into_owned();
+            out.insert(rel, entry.ino());
+        }
+    }
+    out
 }
 
 /// Compares a port with the golden tree.
@@ -161,7 +171,8 @@ fn added_code_lines(
             .collect()
     };
     let golden_added = added(golden);
-    let mut generated_added = added(generated);
+    // A generated file identical to the golden one adds the same lines.
+    let mut generated_added = if generated == golden { golden_added.clone() } else { added(generated) };
     let mut generic = 0;
     for line in &golden_added {
         if let Some(i) = generated_added.iter().position(|g| g == line) {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use archport::arch::Arch;
-use archport::fidelity::Verdict;
+use archport::fidelity::{Language, Verdict};
 use archport::pipeline;
 
 use crate::support::{archport, assert_status, kernel, read_tree, stdout};
@@ -37,6 +37,18 @@ fn every_arch_matches_its_golden_port() {
         verdicts.insert(arch, r.verdict());
     }
     assert!(verdicts.values().all(|v| *v != Verdict::Differs), "{verdicts:?}");
+}
+
+/// Porting parses each C file once; every later lookup after an edit
+/// re-parses incrementally (issue 15: 141 full parses of 30 files before).
+#[test]
+fn each_c_file_is_parsed_once_per_port() {
+    let k = kernel();
+    for arch in Arch::ALL {
+        let (p, stats) = archport::edit::c::session(|| pipeline::port_arch(arch, &k.pre_port, &templates()).unwrap());
+        let c_files = p.port.files.iter().filter(|f| Language::of(&f.path) == Language::C).count();
+        assert!(stats.full <= c_files, "{arch}: {stats:?} for {c_files} C files");
+    }
 }
 
 #[test]

@@ -108,7 +108,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitCode> {
         arches: Vec::new(),
         skipped: Vec::new(),
     };
-    let outcome = per_arch::each(
+    let outcome = per_arch::each_in_turn(
         &args.arches.selected(),
         progress,
         |a| format!("compile {a}"),

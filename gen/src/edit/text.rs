@@ -21,6 +21,41 @@ pub fn line_ranges(text: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
+/// Bytes compared at once before the byte-wise tail: slice equality is
+/// a `memcmp`, many times faster than comparing byte pairs.
+const BLOCK: usize = 256;
+
+/// The length of the longest common prefix of `a` and `b`.
+pub fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+}
+
+/// The length of the longest common suffix of `a` and `b`.
+pub fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
+        i += BLOCK;
+    }
+    i + a[..n - i].iter().rev().zip(b[..n - i].iter().rev()).take_while(|(x, y)| x == y).count()
+}
+
+/// Where `new` differs from `old`, as `(start, old_end, new_end)`: the
+/// bytes `start..old_end` of `old` became `start..new_end` of `new`,
+/// and everything before and after is the same in both.
+pub fn changed_span(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
+    let start = common_prefix(old, new);
+    let room = old.len().min(new.len()) - start;
+    let suffix = common_suffix(&old[old.len() - room..], &new[new.len() - room..]);
+    (start, old.len() - suffix, new.len() - suffix)
+}
+
 /// A line's content without its terminator (`\n` or `\r\n`).
 pub fn content(text: &[u8], line: &Range<usize>) -> Vec<u8> {
     let l = &text[line.clone()];
@@ -142,6 +177,20 @@ pub fn with_newlines(rendered: &str, nl: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_prefix_and_suffix_agree_with_byte_by_byte() {
+        let a: Vec<u8> = (0..2000u32).map(|i| (i % 251) as u8).collect();
+        for (at, cut) in [(0, 1), (255, 3), (256, 0), (1000, 700), (1999, 1), (2000, 0)] {
+            let mut b = a.clone();
+            b.splice(at..(at + cut).min(a.len()), *b"xy");
+            let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            let suffix = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+            assert_eq!((common_prefix(&a, &b), common_suffix(&a, &b)), (prefix, suffix), "{at} {cut}");
+        }
+        assert_eq!(common_suffix(b"abc", b"xbc"), 2);
+        assert_eq!(common_prefix(b"", b"abc"), 0);
+    }
 
     #[test]
     fn a_conditional_does_not_open_with_a_blank_line() {

@@ -120,6 +120,7 @@ impl OutputDir {
             self.lock = Some(lock(&self.root)?);
         }
         let mut targets = Vec::with_capacity(files.len());
+        let mut unchanged = Vec::new();
         for (rel, bytes) in files {
             let target = self.target(rel)?;
             if let Some(old) = read_regular(&target)? {
@@ -128,6 +129,12 @@ impl OutputDir {
                         "{} exists and archport did not write it (or it changed since): not replaced; pass --force to replace it",
                         target.display()
                     );
+                }
+                // Already there as it should be: writing it again would
+                // only cost a rename (which ext4 follows with a flush).
+                if old == *bytes {
+                    unchanged.push((rel, manifest::hash(bytes)));
+                    continue;
                 }
             }
             targets.push((target, rel, bytes, manifest::hash(bytes)));
@@ -141,6 +148,9 @@ impl OutputDir {
             write_atomic(target, bytes)?;
         }
         for (_, rel, _, h) in targets {
+            self.manifest.set(rel, h);
+        }
+        for (rel, h) in unchanged {
             self.manifest.set(rel, h);
         }
         for rel in self.stale(files, &scope)? {

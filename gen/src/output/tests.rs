@@ -127,3 +127,18 @@ fn a_single_file_is_replaced_only_when_it_looks_like_archports() {
     write_file("--html", &page, b"<!-- archport -->newer", &Inputs::default(), false, is_ours).unwrap();
     assert_eq!(std::fs::read_to_string(&page).unwrap(), "<!-- archport -->newer");
 }
+
+#[test]
+fn a_file_already_as_it_should_be_is_not_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = open(dir.path(), false).unwrap();
+    out.replace(&files(&[("arm/a.c", "a"), ("arm/b.c", "b")]), everything).unwrap();
+    let inode = |rel: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir.path().join(rel)).unwrap());
+    let (a, b) = (inode("arm/a.c"), inode("arm/b.c"));
+    out.replace(&files(&[("arm/a.c", "a"), ("arm/b.c", "b2")]), everything).unwrap();
+    assert_eq!(inode("arm/a.c"), a, "the unchanged file is the same file, not a renamed copy");
+    assert_ne!(inode("arm/b.c"), b, "the changed file is replaced");
+    drop(out);
+    let out = open(dir.path(), false).unwrap();
+    assert_eq!(out.owned().unwrap(), files(&[("arm/a.c", "a"), ("arm/b.c", "b2")]), "both are still archport's");
+}
