@@ -56,13 +56,13 @@ pub fn each<T: Send>(
     // The next arch to start, taken under the lock that also announces
     // it, so progress lines come in order.
     let next = Mutex::new(0);
-    let step = progress.step_of(1, arches.len(), label(arches[0]));
+    let bar = progress.bar(arches.len());
     let take = || {
         let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
         let i = *next;
         *next += 1;
-        if i > 0 && i < arches.len() {
-            step.set_message(format!("[{}/{}] {}", i + 1, arches.len(), label(arches[i])));
+        if i < arches.len() {
+            bar.start(i + 1, &label(arches[i]));
         }
         (i < arches.len()).then_some(i)
     };
@@ -93,6 +93,7 @@ pub fn each<T: Send>(
             Err(error) => out.failed.push(Failure { arch, error }),
         }
     }
+    bar.finish(&out.summary());
     out
 }
 
@@ -113,15 +114,20 @@ pub fn each_in_turn<T>(
             Err(error) => out.failed.push(Failure { arch, error }),
         }
     }
-    let failed = match out.failed.len() {
-        0 => String::new(),
-        n => format!(", {n} failed"),
-    };
-    bar.finish(&format!("{} of {} arches done{failed}", out.done.len(), arches.len()));
+    bar.finish(&out.summary());
     out
 }
 
 impl<T> Outcome<T> {
+    /// What stays on a terminal when the run is over.
+    fn summary(&self) -> String {
+        let failed = match self.failed.len() {
+            0 => String::new(),
+            n => format!(", {n} failed"),
+        };
+        format!("{} of {} arches done{failed}", self.done.len(), self.done.len() + self.failed.len())
+    }
+
     /// Every arch's result, or one error naming each arch that failed:
     /// for outputs that are whole or nothing.
     pub fn all(self, what: &str) -> anyhow::Result<Vec<T>> {

@@ -46,7 +46,10 @@ fn a_fetch_says_what_it_does_one_line_per_step() {
     );
     assert_status(&o, 2);
     let err = stderr(&o);
-    assert!(err.starts_with("fetch: updating package lists (bullseye, bullseye-security)...\n"), "{err}");
+    assert!(
+        err.starts_with("fetch: updating package lists for linux-source-5.10 (bullseye, bullseye-security)...\n"),
+        "{err}"
+    );
 }
 
 /// What a terminal shows at the end, line by line, from what was written

@@ -106,7 +106,12 @@ impl Scope {
     /// scope already holds (as the compiler reads a header, then the
     /// files after it).
     pub fn read(&mut self, file: &str, text: &[u8], config: &Config) {
-        let toks = lex::tokens(text);
+        self.read_tokens(file, &lex::tokens(text), config);
+    }
+
+    /// `read` of a file already lexed (a port is read under two
+    /// configurations; its files are lexed once).
+    pub fn read_tokens(&mut self, file: &str, toks: &[Token], config: &Config) {
         let mut frames: Vec<Frame> = Vec::new();
         let mut code: Vec<Token> = Vec::new();
         let mut code_undecided: Vec<Option<Undecided>> = Vec::new();

@@ -12,6 +12,7 @@ use archport_generic::{GuardedEffect, HardwareFacts, Hook};
 use super::cpp::{MacroState, Scope};
 use super::hook_reader::{read_hook, HookReading, Knowledge};
 use crate::descriptor::ArchSpec;
+use crate::edit::lex::{self, Token};
 use crate::port::Port;
 
 /// The files a port's hooks are read from, in the order the compiler
@@ -111,11 +112,12 @@ pub fn read_port(spec: &ArchSpec, files: &HookFiles, contract: &Contract) -> Res
     let mut problems = Vec::new();
     let mut ports = Vec::new();
     let mut notes = Vec::new();
+    let lexed: Vec<(&str, Vec<Token>)> = files.files.iter().map(|(p, text)| (p.as_str(), lex::tokens(text))).collect();
     for debug in [false, true] {
         let config = spec.config(debug);
         let mut scope = Scope::default();
-        for (path, text) in &files.files {
-            scope.read(path, text, &config);
+        for (path, toks) in &lexed {
+            scope.read_tokens(path, toks, &config);
         }
         if let Some(at) = scope.errors.first() {
             problems.push(format!(
