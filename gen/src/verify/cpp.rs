@@ -17,6 +17,7 @@
 //! can follow a hook into the helpers the arch defines.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::edit::lex::{self, Token};
 
@@ -113,8 +114,11 @@ impl Scope {
     /// configurations; its files are lexed once).
     pub fn read_tokens(&mut self, file: &str, toks: &[Token], config: &Config) {
         let mut frames: Vec<Frame> = Vec::new();
-        let mut code: Vec<Token> = Vec::new();
-        let mut code_undecided: Vec<Option<Undecided>> = Vec::new();
+        // The code tokens, borrowed, and the innermost undecided
+        // conditional around each (shared: it changes only at a directive).
+        let mut code: Vec<&Token> = Vec::new();
+        let mut code_undecided: Vec<Option<Rc<Undecided>>> = Vec::new();
+        let mut undecided: Option<Rc<Undecided>> = None;
         let mut i = 0;
         while i < toks.len() {
             if toks[i].text == "#" && is_directive_start(&toks, i) {
@@ -123,12 +127,13 @@ impl Scope {
                 let loc = Loc { file: file.to_string(), line: toks[i].line };
                 let guard = is_include_guard(line, &toks[(end + 1).min(toks.len())..]);
                 self.directive(line, loc, config, guard, &mut frames);
+                undecided = undecided_of(&frames).map(Rc::new);
                 i = end + 1;
                 continue;
             }
             if frames.iter().all(|f| f.state != State::Skipping) {
-                code.push(toks[i].clone());
-                code_undecided.push(undecided_of(&frames));
+                code.push(&toks[i]);
+                code_undecided.push(undecided.clone());
             }
             i += 1;
         }
@@ -238,7 +243,7 @@ impl Scope {
     }
 
     /// Function definitions at the top level of the active code.
-    fn collect_functions(&mut self, file: &str, code: &[Token], undecided: &[Option<Undecided>]) {
+    fn collect_functions(&mut self, file: &str, code: &[&Token], undecided: &[Option<Rc<Undecided>>]) {
         let mut depth = 0usize;
         let mut i = 0;
         while i < code.len() {
@@ -248,8 +253,9 @@ impl Scope {
                     if let Some((name, params)) = function_head(&code[..i]) {
                         let end = matching_brace(code, i);
                         let at = Loc { file: file.to_string(), line: code[i.saturating_sub(1)].line };
-                        let body = code[i + 1..end.min(code.len())].to_vec();
-                        self.functions.insert(name, Function { params, body, at, undecided: undecided[i].clone() });
+                        let body = code[i + 1..end.min(code.len())].iter().map(|&t| t.clone()).collect();
+                        let undecided = undecided[i].as_deref().cloned();
+                        self.functions.insert(name, Function { params, body, at, undecided });
                         i = end + 1;
                         continue;
                     }
@@ -361,7 +367,7 @@ fn parse_define(rest: &[Token], at: Loc, undecided: Option<Undecided>) -> Option
 
 /// The name and parameter names of a function whose body starts right
 /// after `before` (`... NAME(type a, type b)`), if it is one.
-fn function_head(before: &[Token]) -> Option<(String, Vec<String>)> {
+fn function_head(before: &[&Token]) -> Option<(String, Vec<String>)> {
     let close = before.len().checked_sub(1).filter(|&c| before[c].text == ")")?;
     let mut depth = 0;
     let mut open = None;
@@ -397,7 +403,7 @@ fn function_head(before: &[Token]) -> Option<(String, Vec<String>)> {
     Some((name.text.clone(), params))
 }
 
-fn matching_brace(code: &[Token], open: usize) -> usize {
+fn matching_brace(code: &[&Token], open: usize) -> usize {
     let mut depth = 0;
     for (k, t) in code.iter().enumerate().skip(open) {
         match t.text.as_str() {
