@@ -10,10 +10,14 @@
 //! preprocessor's translation phase 2 does, and a preprocessor line
 //! ends in a `\n` token, since there a line break is syntax.
 
+use compact_str::CompactString;
+
 /// One token and the line of the original text it starts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
-    pub text: String,
+    /// Inline up to 24 bytes (nearly every C token), so lexing a file
+    /// and copying function bodies allocate per file, not per token.
+    pub text: CompactString,
     /// 1-based, counted in the text as given (continuations included).
     pub line: u32,
     /// Whether whitespace or a comment separates it from the token before:
@@ -23,7 +27,7 @@ pub struct Token {
 
 /// C tokens with comments removed; preprocessor lines end in a `\n` token.
 pub fn c_tokens(text: &[u8]) -> Vec<String> {
-    tokens(text).into_iter().map(|t| t.text).collect()
+    tokens(text).into_iter().map(|t| t.text.into()).collect()
 }
 
 /// [`c_tokens`] with the line each token starts on.
@@ -37,7 +41,7 @@ pub fn tokens(text: &[u8]) -> Vec<Token> {
     let mut spaced = true;
     let end_directive = |out: &mut Vec<Token>, in_directive: &mut bool, at: usize| {
         if *in_directive {
-            out.push(Token { text: "\n".to_string(), line: lines.line_of(at), spaced: true });
+            out.push(Token { text: CompactString::const_new("\n"), line: lines.line_of(at), spaced: true });
             *in_directive = false;
         }
     };
@@ -88,7 +92,7 @@ pub fn tokens(text: &[u8]) -> Vec<Token> {
         } else {
             i += 1;
         }
-        let text = String::from_utf8_lossy(&b[start..i]).into_owned();
+        let text = CompactString::from_utf8_lossy(&b[start..i]);
         out.push(Token { text, line: lines.line_of(start), spaced });
         spaced = false;
     }
@@ -101,11 +105,22 @@ struct Lines {
     /// Position in the joined text of each original line break, the
     /// continuations' included (they became spaces there).
     breaks: Vec<usize>,
+    /// How many breaks lie before the last position asked about: the
+    /// lexer asks in increasing order, so each answer continues the last.
+    passed: std::cell::Cell<usize>,
 }
 
 impl Lines {
     fn line_of(&self, at: usize) -> u32 {
-        self.breaks.partition_point(|&b| b < at) as u32 + 1
+        let mut passed = self.passed.get();
+        if passed > 0 && self.breaks[passed - 1] >= at {
+            passed = self.breaks.partition_point(|&b| b < at);
+        }
+        while passed < self.breaks.len() && self.breaks[passed] < at {
+            passed += 1;
+        }
+        self.passed.set(passed);
+        passed as u32 + 1
     }
 }
 
@@ -134,7 +149,7 @@ fn join_continuations(text: &[u8]) -> (Vec<u8>, Lines) {
             i += 1;
         }
     }
-    (out, Lines { breaks })
+    (out, Lines { breaks, passed: std::cell::Cell::new(0) })
 }
 
 /// Identifier bytes: ASCII letters, digits and `_`, and every byte of a
@@ -146,7 +161,7 @@ fn is_ident_byte(c: u8) -> bool {
 
 /// The first `needle` in `hay` at or after `from`.
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| from + p)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| from + p)
 }
 
 #[cfg(test)]

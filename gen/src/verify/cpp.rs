@@ -203,7 +203,8 @@ impl Scope {
             }
             "undef" if active => {
                 if let Some(t) = rest.first() {
-                    self.macros.insert(t.text.clone(), MacroState::Undefined { at, undecided: undecided_of(frames) });
+                    self.macros
+                        .insert(t.text.to_string(), MacroState::Undefined { at, undecided: undecided_of(frames) });
                 }
             }
             "error" if active && undecided_of(frames).is_none() => self.errors.push(at),
@@ -352,11 +353,11 @@ pub fn join(toks: &[Token]) -> String {
 /// `NAME body` or `NAME(params) body`: a function-like macro's `(`
 /// follows its name with no space.
 fn parse_define(rest: &[Token], at: Loc, undecided: Option<Undecided>) -> Option<(String, Macro)> {
-    let name = rest.first()?.text.clone();
+    let name = rest.first()?.text.to_string();
     let mut i = 1;
     let params = if rest.get(1).is_some_and(|t| t.text == "(" && !t.spaced) {
         let close = rest.iter().position(|t| t.text == ")")?;
-        let params = rest[2..close].iter().filter(|t| t.text != ",").map(|t| t.text.clone()).collect();
+        let params = rest[2..close].iter().filter(|t| t.text != ",").map(|t| t.text.to_string()).collect();
         i = close + 1;
         Some(params)
     } else {
@@ -400,7 +401,7 @@ fn function_head(before: &[&Token]) -> Option<(String, Vec<String>)> {
         }
     }
     params.extend(last);
-    Some((name.text.clone(), params))
+    Some((name.text.to_string(), params))
 }
 
 fn matching_brace(code: &[&Token], open: usize) -> usize {

@@ -192,7 +192,7 @@ struct Lister<'a> {
 impl Lister<'_> {
     fn list(&mut self, body: &[Token], params: &std::collections::BTreeMap<String, Vec<Token>>, depth: usize) {
         let body: Vec<Token> =
-            body.iter().flat_map(|t| params.get(&t.text).cloned().unwrap_or_else(|| vec![t.clone()])).collect();
+            body.iter().flat_map(|t| params.get(t.text.as_str()).cloned().unwrap_or_else(|| vec![t.clone()])).collect();
         let mut i = 0;
         while i < body.len() {
             let t = &body[i];
