@@ -100,6 +100,31 @@ pub fn tokens(text: &[u8]) -> Vec<Token> {
     out
 }
 
+/// The index of the token that closes the bracket `open` opens (`(`,
+/// `[` or `{`), counting nested pairs of the same kind; the length of
+/// `toks` when it is never closed.
+pub fn matching<T: std::borrow::Borrow<Token>>(toks: &[T], open: usize) -> usize {
+    let (opener, closer) = match toks.get(open).map(|t| t.borrow().text.as_str()) {
+        Some("(") => ("(", ")"),
+        Some("[") => ("[", "]"),
+        Some("{") => ("{", "}"),
+        _ => return toks.len(),
+    };
+    let mut depth = 0usize;
+    for (k, t) in toks.iter().enumerate().skip(open) {
+        let t = t.borrow().text.as_str();
+        if t == opener {
+            depth += 1;
+        } else if t == closer {
+            depth -= 1;
+            if depth == 0 {
+                return k;
+            }
+        }
+    }
+    toks.len()
+}
+
 /// Where the lines of the original text start in the joined one.
 struct Lines {
     /// Position in the joined text of each original line break, the
@@ -207,6 +232,15 @@ mod tests {
             ]
         );
         assert!(!tokens(b"a&&b")[2].spaced && tokens(b"a& &b")[2].spaced);
+    }
+
+    #[test]
+    fn matching_counts_nested_pairs_of_its_own_kind() {
+        let t = tokens(b"f(a, (b), {c}) { x; { y; } }");
+        assert_eq!(matching(&t, 1), 11, "the `)` after `{{c}}`");
+        assert_eq!(matching(&t, 12), t.len() - 1, "the last `}}`");
+        assert_eq!(matching(&t[..5], 1), 5, "never closed: the length");
+        assert_eq!(matching(&t, 0), t.len(), "`f` opens nothing");
     }
 
     proptest! {

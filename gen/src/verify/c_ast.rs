@@ -9,6 +9,7 @@
 //! reader reports as unmodelled; nesting deeper than [`MAX_DEPTH`] is
 //! refused the same way, so hostile input never overflows the stack.
 
+use super::operators;
 use crate::edit::lex::Token;
 
 /// How deep statements and expressions may nest.
@@ -142,10 +143,7 @@ impl Parser<'_> {
 
     /// Two adjacent one-character tokens read as one operator.
     fn op2(&self, op: &str) -> bool {
-        let b = op.as_bytes();
-        self.at(0).as_bytes() == &b[..1]
-            && self.at(1).as_bytes() == &b[1..]
-            && self.t.get(self.i + 1).is_some_and(|t| !t.spaced)
+        operators::op2_at(self.t, self.i, op)
     }
 
     fn eat(&mut self, tok: &str) -> bool {
@@ -371,33 +369,12 @@ impl Parser<'_> {
     }
 
     fn binary(&mut self, level: usize) -> Expr {
-        const LEVELS: [&[&str]; 10] = [
-            &["||"],
-            &["&&"],
-            &["|"],
-            &["^"],
-            &["&"],
-            &["==", "!="],
-            &["<=", ">=", "<", ">"],
-            &["<<", ">>"],
-            &["+", "-"],
-            &["*", "/", "%"],
-        ];
-        if level == LEVELS.len() {
+        if level == operators::LEVEL_COUNT {
             return self.unary();
         }
         let mut left = self.binary(level + 1);
         loop {
-            let two = ["||", "&&", "==", "!=", "<=", ">=", "<<", ">>", "->", "++", "--"];
-            let op = LEVELS[level].iter().copied().find(|op| {
-                if op.len() == 2 {
-                    self.op2(op)
-                } else {
-                    // `a & b`, not `a && b` nor `a &= b`.
-                    let assigns = self.at(1) == "=" && !self.t.get(self.i + 1).is_some_and(|t| t.spaced);
-                    self.at(0) == *op && !two.iter().any(|t| self.op2(t)) && !assigns
-                }
-            });
+            let op = operators::binary_at(self.t, self.i, level);
             let Some(op) = op else { return left };
             self.i += op.len();
             let right = self.binary(level + 1);

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::operators;
 use crate::edit::lex::{self, Token};
 
 /// A place in a file, for messages.
@@ -252,7 +253,7 @@ impl Scope {
                 "{" if depth == 0 => {
                     // `NAME ( params ) {` at top level is a function definition.
                     if let Some((name, params)) = function_head(&code[..i]) {
-                        let end = matching_brace(code, i);
+                        let end = lex::matching(code, i);
                         let at = Loc { file: file.to_string(), line: code[i.saturating_sub(1)].line };
                         let body = code[i + 1..end.min(code.len())].iter().map(|&t| t.clone()).collect();
                         let undecided = undecided[i].as_deref().cloned();
@@ -404,23 +405,6 @@ fn function_head(before: &[&Token]) -> Option<(String, Vec<String>)> {
     Some((name.text.to_string(), params))
 }
 
-fn matching_brace(code: &[&Token], open: usize) -> usize {
-    let mut depth = 0;
-    for (k, t) in code.iter().enumerate().skip(open) {
-        match t.text.as_str() {
-            "{" => depth += 1,
-            "}" => {
-                depth -= 1;
-                if depth == 0 {
-                    return k;
-                }
-            }
-            _ => {}
-        }
-    }
-    code.len()
-}
-
 pub fn is_ident(t: &str) -> bool {
     t.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
 }
@@ -442,10 +426,7 @@ impl CondParser<'_> {
 
     /// Two adjacent one-character tokens read as one operator (`&&`).
     fn op2(&self, op: &str) -> bool {
-        let b = op.as_bytes();
-        self.at(0).as_bytes() == &b[..1]
-            && self.at(1).as_bytes() == &b[1..]
-            && self.t.get(self.i + 1).is_some_and(|t| !t.spaced)
+        operators::op2_at(self.t, self.i, op)
     }
 
     fn ternary(&mut self) -> Val {
@@ -476,40 +457,17 @@ impl CondParser<'_> {
 
     /// Binary operators by precedence climbing (C's levels, lowest first).
     fn binary(&mut self, level: usize) -> Val {
-        const LEVELS: [&[&str]; 9] = [
-            &["||"],
-            &["&&"],
-            &["|"],
-            &["&"],
-            &["==", "!="],
-            &["<=", ">=", "<", ">"],
-            &["<<", ">>"],
-            &["+", "-"],
-            &["*", "/", "%"],
-        ];
-        if level == LEVELS.len() {
+        if level == operators::LEVEL_COUNT {
             return self.unary();
         }
         let mut left = self.binary(level + 1);
         loop {
-            let op = LEVELS[level].iter().find(|op| {
-                if op.len() == 2 {
-                    self.op2(op)
-                } else {
-                    self.at(0) == **op && !self.op2_any()
-                }
-            });
-            let Some(&op) = op else { return left };
+            let op = operators::binary_at(self.t, self.i, level);
+            let Some(op) = op else { return left };
             self.i += op.len();
             let right = self.binary(level + 1);
             left = apply(op, left, right);
         }
-    }
-
-    /// Whether the next two tokens form some two-character operator
-    /// (so `&` of `&&` is not read as a bitwise and).
-    fn op2_any(&self) -> bool {
-        ["||", "&&", "==", "!=", "<=", ">=", "<<", ">>"].iter().any(|op| self.op2(op))
     }
 
     fn unary(&mut self) -> Val {
@@ -607,6 +565,7 @@ fn apply(op: &str, a: Val, b: Val) -> Val {
         "||" => i64::from(x != 0 || y != 0),
         "&&" => i64::from(x != 0 && y != 0),
         "|" => x | y,
+        "^" => x ^ y,
         "&" => x & y,
         "==" => i64::from(x == y),
         "!=" => i64::from(x != y),
@@ -620,8 +579,9 @@ fn apply(op: &str, a: Val, b: Val) -> Val {
         "-" => x.wrapping_sub(y),
         "*" => x.wrapping_mul(y),
         "/" | "%" if y == 0 => return Val::Unknown,
-        "/" => x / y,
-        "%" => x % y,
+        // i64::MIN / -1 overflows: undecided, as for a division by zero.
+        "/" => return x.checked_div(y).map_or(Val::Unknown, Val::Known),
+        "%" => return x.checked_rem(y).map_or(Val::Unknown, Val::Known),
         _ => return Val::Unknown,
     })
 }

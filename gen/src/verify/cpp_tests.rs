@@ -101,3 +101,23 @@ fn hostile_nesting_is_bounded() {
         std::thread::Builder::new().stack_size(1 << 20).spawn(move || read(&bangs, &Config::default())).unwrap().join();
     assert!(s.is_ok(), "no stack overflow");
 }
+
+#[test]
+fn if_arithmetic_binds_as_c_does_and_never_overflows() {
+    let text = "\
+#if 1 ^ 1 | 2 == 2
+#define XOR bound_below_or
+#endif
+#if (-9223372036854775807 - 1) / -1
+#define OVERFLOW taken
+#elif 1
+#define OVERFLOW_ELSE taken
+#endif
+";
+    let s = read(text, &Config::default());
+    // `1 ^ 1 | 2 == 2` is `(1 ^ 1) | (2 == 2)` = 1; read as `1 ^ (1 | 2) == 2` it would be 0.
+    assert_eq!(defined(&s, "XOR").as_deref(), Some("bound_below_or"));
+    // i64::MIN / -1 is undecided (no panic), so neither branch is known.
+    assert_eq!(defined(&s, "OVERFLOW"), None);
+    assert_eq!(defined(&s, "OVERFLOW_ELSE"), None);
+}

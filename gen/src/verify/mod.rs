@@ -4,6 +4,7 @@
 //!
 //! - `cpp`: the preprocessor, as far as a hook's meaning depends on it;
 //! - `c_ast`: statements and expressions of hook code;
+//! - `operators`: C's binary operators, shared by `c_ast` and `cpp`;
 //! - `hook_reader`: a hook's C run symbolically to the model's effects;
 //! - `read`: the arch's files, a port's files laid over them, and the
 //!   port the model checks (per CONFIG_DEBUG_HIGHMEM setting);
@@ -22,6 +23,7 @@ pub mod contract;
 pub mod cpp;
 pub mod hook_reader;
 pub mod old_code;
+mod operators;
 mod read;
 mod verdict;
 

@@ -27,7 +27,7 @@ use serde::Serialize;
 use super::cpp::{MacroState, Scope};
 use super::read::{CPort, HookFiles};
 use crate::descriptor::ArchSpec;
-use crate::edit::lex::Token;
+use crate::edit::lex::{self, Token};
 
 /// Where an old operation ran relative to the PTE it guarded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -200,7 +200,7 @@ impl Lister<'_> {
                 i += 1;
                 continue;
             }
-            let close = close_paren(&body, i + 1);
+            let close = lex::matching(&body, i + 1);
             let args = split_args(&body[i + 2..close.min(body.len())]);
             let at = format!("{}:{}", self.file, t.line);
             self.call(&t.text, &args, at, depth);
@@ -247,23 +247,6 @@ impl Lister<'_> {
         self.list(&body, &bound, depth + 1);
         self.file = saved;
     }
-}
-
-fn close_paren(t: &[Token], open: usize) -> usize {
-    let mut depth = 0;
-    for (k, tok) in t.iter().enumerate().skip(open) {
-        match tok.text.as_str() {
-            "(" => depth += 1,
-            ")" => {
-                depth -= 1;
-                if depth == 0 {
-                    return k;
-                }
-            }
-            _ => {}
-        }
-    }
-    t.len()
 }
 
 fn split_args(t: &[Token]) -> Vec<Vec<Token>> {
