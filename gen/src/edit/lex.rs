@@ -34,7 +34,8 @@ pub fn c_tokens(text: &[u8]) -> Vec<String> {
 pub fn tokens(text: &[u8]) -> Vec<Token> {
     let (joined, lines) = join_continuations(text);
     let b = joined.as_slice();
-    let mut out: Vec<Token> = Vec::new();
+    // Kernel C has about one token per five bytes.
+    let mut out: Vec<Token> = Vec::with_capacity(b.len() / 5);
     let mut i = 0;
     let mut in_directive = false;
     let mut line_start = true;
@@ -156,24 +157,21 @@ impl Lines {
 fn join_continuations(text: &[u8]) -> (Vec<u8>, Lines) {
     let mut out = Vec::with_capacity(text.len());
     let mut breaks = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] == b'\\' && text[i + 1..].starts_with(b"\n") {
-            breaks.push(out.len());
-            out.push(b' ');
-            i += 2;
-        } else if text[i] == b'\\' && text[i + 1..].starts_with(b"\r\n") {
-            breaks.push(out.len());
-            out.push(b' ');
-            i += 3;
-        } else {
-            if text[i] == b'\n' {
-                breaks.push(out.len());
-            }
-            out.push(text[i]);
-            i += 1;
-        }
+    // Copies run by run between line breaks (memchr finds them): a
+    // byte-at-a-time copy was a tenth of the reader's time.
+    let mut copied = 0;
+    for nl in memchr::memchr_iter(b'\n', text) {
+        let continuation = match text[..nl] {
+            [.., b'\\'] => Some(nl - 1),
+            [.., b'\\', b'\r'] => Some(nl - 2),
+            _ => None,
+        };
+        out.extend_from_slice(&text[copied..continuation.unwrap_or(nl)]);
+        breaks.push(out.len());
+        out.push(if continuation.is_some() { b' ' } else { b'\n' });
+        copied = nl + 1;
     }
+    out.extend_from_slice(&text[copied..]);
     (out, Lines { breaks, passed: std::cell::Cell::new(0) })
 }
 
@@ -243,7 +241,40 @@ mod tests {
         assert_eq!(matching(&t, 0), t.len(), "`f` opens nothing");
     }
 
+    /// The byte-at-a-time join this module had first: the oracle.
+    fn join_continuations_byte_by_byte(text: &[u8]) -> (Vec<u8>, Lines) {
+        let mut out = Vec::with_capacity(text.len());
+        let mut breaks = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            if text[i] == b'\\' && text[i + 1..].starts_with(b"\n") {
+                breaks.push(out.len());
+                out.push(b' ');
+                i += 2;
+            } else if text[i] == b'\\' && text[i + 1..].starts_with(b"\r\n") {
+                breaks.push(out.len());
+                out.push(b' ');
+                i += 3;
+            } else {
+                if text[i] == b'\n' {
+                    breaks.push(out.len());
+                }
+                out.push(text[i]);
+                i += 1;
+            }
+        }
+        (out, Lines { breaks, passed: std::cell::Cell::new(0) })
+    }
+
     proptest! {
+        #[test]
+        fn continuations_join_as_the_byte_loop_joined_them(text in proptest::collection::vec(prop::sample::select(b"ab \\\r\n".to_vec()), 0..80)) {
+            let (fast, fast_lines) = join_continuations(&text);
+            let (slow, slow_lines) = join_continuations_byte_by_byte(&text);
+            prop_assert_eq!(fast, slow);
+            prop_assert_eq!(fast_lines.breaks, slow_lines.breaks);
+        }
+
         #[test]
         fn any_bytes_lex_without_panic_and_tokens_hold_no_blank(text in proptest::collection::vec(any::<u8>(), 0..400)) {
             // No token is empty or C whitespace (a non-ASCII space such as
