@@ -136,6 +136,20 @@ fn definition(text: &[u8], name: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("\n"))
 }
 
+fn old_code_rows(p: &pipeline::Ported, tree: &Path, contract: &Contract) -> Result<Vec<OldCodeRow>> {
+    let ops = old_code::old_ops(&p.spec, &old_code::old_files(tree, &p.spec)?);
+    Ok(old_code::compare(&p.spec, &p.model, &ops, contract)?
+        .into_iter()
+        .map(|c| OldCodeRow {
+            operation: c.op.effect.to_string(),
+            place: c.op.place_in_words(),
+            at: c.op.at.clone(),
+            fate: c.fate.name(),
+            detail: c.fate.to_string(),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,18 +177,4 @@ mod tests {
             "run `archport verify --tree <golden tree>` for the trace"
         );
     }
-}
-
-fn old_code_rows(p: &pipeline::Ported, tree: &Path, contract: &Contract) -> Result<Vec<OldCodeRow>> {
-    let ops = old_code::old_ops(&p.spec, &old_code::old_files(tree, &p.spec)?);
-    Ok(old_code::compare(&p.spec, &p.model, &ops, contract)?
-        .into_iter()
-        .map(|c| OldCodeRow {
-            operation: c.op.effect.to_string(),
-            place: c.op.place_in_words(),
-            at: c.op.at.clone(),
-            fate: c.fate.name(),
-            detail: c.fate.to_string(),
-        })
-        .collect())
 }

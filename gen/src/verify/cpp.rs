@@ -122,7 +122,7 @@ impl Scope {
         let mut undecided: Option<Rc<Undecided>> = None;
         let mut i = 0;
         while i < toks.len() {
-            if toks[i].text == "#" && is_directive_start(&toks, i) {
+            if toks[i].text == "#" && is_directive_start(toks, i) {
                 let end = toks[i..].iter().position(|t| t.text == "\n").map_or(toks.len(), |p| i + p);
                 let line = &toks[i + 1..end];
                 let loc = Loc { file: file.to_string(), line: toks[i].line };
@@ -279,7 +279,7 @@ fn is_include_guard(line: &[Token], after: &[Token]) -> bool {
         [d, n] if d.text == "ifndef" => &n.text,
         _ => return false,
     };
-    matches!(after, [h, d, n, ..] if h.text == "#" && d.text == "define" && &n.text == name)
+    matches!(after, [h, d, n, ..] if h.text == "#" && d.text == "define" && n.text == name)
 }
 
 /// Whether token `i`, a `#`, starts a directive: the lexer ends every
