@@ -281,8 +281,20 @@ fn a_sleeping_script_is_stopped_at_its_timeout() {
 
 #[test]
 fn interrupting_archport_stops_the_script_and_removes_its_folder() {
+    use std::os::unix::process::CommandExt;
     let marks = tempfile::tempdir().unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    // SAFETY: only async-signal-safe calls between fork and exec. A suite
+    // started as a background job (`cmd &` in a script) inherits SIGINT
+    // ignored, which archport rightly leaves ignored: the child gets the
+    // default disposition a user's terminal would give it.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command
         .args(["maintainers::a_sleeping_script_is_stopped_at_its_timeout", "--exact", "--test-threads=1"])
         .env("ARCHPORT_TEST_INTERRUPT_MARKS", marks.path())
         .stdout(std::process::Stdio::null())
