@@ -175,3 +175,112 @@ fn hostile_hook_bodies_are_refused_not_crashed_on() {
         assert!(unmodelled(&r).contains("nesting deeper than"), "{r:?}");
     }
 }
+
+/// Property tests over the reader, as the hostile-input issue asks: any
+/// bytes read without a panic, and code the preprocessor removes changes
+/// nothing wherever it stands.
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Lines of hook C, each complete (no continuation, no comment across
+    /// lines), so a directive may stand between any two of them.
+    const LINES: &[&str] = &[
+        "#define arch_kmap_local_post_unmap(vaddr) flush_page(vaddr)",
+        "#define arch_kmap_local_pre_unmap(vaddr) do { flush_all(); } while (0)",
+        "static inline void arch_kmap_local_post_unmap(unsigned long vaddr)",
+        "static inline void helper(unsigned long a)",
+        "#define arch_kmap_local_post_unmap arch_kmap_local_post_unmap",
+        "#define arch_kmap_local_post_map(vaddr, pteval) helper(vaddr)",
+        "{",
+        "}",
+        "flush_page(vaddr);",
+        "flush_range(vaddr, vaddr + PAGE_SIZE);",
+        "flush_area(vaddr & PAGE_MASK, PAGE_SIZE);",
+        "do { flush_all(); } while (0);",
+        "while (0) { flush_page(vaddr); }",
+        "if (vaddr) flush_page(vaddr); else flush_all();",
+        "for (;;) { }",
+        "unknown_call(a);",
+        "helper(a + 1);",
+        "#ifdef CONFIG_DEBUG_HIGHMEM",
+        "#if 0",
+        "#if defined(CONFIG_X) && (1 << 3) > 4",
+        "#else",
+        "#endif",
+        "#undef arch_kmap_local_post_unmap",
+        "#error impossible",
+    ];
+
+    /// Statements and conditionals of a hook body.
+    const BODY: &[&str] = &[
+        "flush_page(vaddr);",
+        "flush_range(vaddr, vaddr + PAGE_SIZE);",
+        "do { flush_all(); } while (0);",
+        "while (0) { flush_page(vaddr); }",
+        "if (vaddr) flush_page(vaddr); else flush_all();",
+        "unsigned long a = vaddr;",
+        "helper(vaddr);",
+        "#ifdef CONFIG_DEBUG_HIGHMEM",
+        "#else",
+        "#endif",
+    ];
+
+    /// What a reading decides, without places (inserted lines move them).
+    fn decision(r: &HookReading) -> String {
+        match r {
+            HookReading::Default { .. } => "default".into(),
+            HookReading::Defined { effects, .. } => format!("{effects:?}"),
+            HookReading::Unmodelled(_) => "unmodelled".into(),
+        }
+    }
+
+    fn decisions(text: &str, debug: bool) -> Vec<String> {
+        Hook::ALL.iter().map(|&h| decision(&read_with(&[text], h, debug, DcacheKind::ViptAliasing))).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_among_hook_lines_read_without_a_panic(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    (0..LINES.len()).prop_map(|i| LINES[i].as_bytes().to_vec()),
+                    proptest::collection::vec(any::<u8>(), 0..12),
+                ],
+                0..30,
+            ),
+            debug in any::<bool>(),
+        ) {
+            let text = String::from_utf8_lossy(&parts.join(&b"\n"[..])).into_owned();
+            for h in Hook::ALL {
+                let _ = read_with(&[&text], h, debug, DcacheKind::ViptAliasing);
+            }
+        }
+
+        #[test]
+        fn code_under_if_0_changes_nothing_wherever_it_stands(
+            prefix in proptest::collection::vec(0..LINES.len(), 0..6),
+            body in proptest::collection::vec(0..BODY.len(), 0..8),
+            suffix in proptest::collection::vec(0..LINES.len(), 0..4),
+            at in any::<prop::sample::Index>(),
+            dead in "[a-z_(){};=+&|!<> 0-9]{0,40}",
+            debug in any::<bool>(),
+        ) {
+            // A hook defined as an inline function with its alias line, a
+            // body of statements and conditionals, between other lines.
+            let mut lines: Vec<String> = prefix.iter().map(|&i| LINES[i].to_string()).collect();
+            lines.push("static inline void arch_kmap_local_post_unmap(unsigned long vaddr)".into());
+            lines.push("{".into());
+            lines.extend(body.iter().map(|&i| BODY[i].to_string()));
+            lines.push("}".into());
+            lines.push("#define arch_kmap_local_post_unmap arch_kmap_local_post_unmap".into());
+            lines.extend(suffix.iter().map(|&i| LINES[i].to_string()));
+            let text = |lines: &[String]| lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+            let before = text(&lines);
+            lines.insert(at.index(lines.len() + 1), format!("#if 0\n{dead}\nflush_all();\n#endif"));
+            let after = text(&lines);
+            prop_assert_eq!(decisions(&before, debug), decisions(&after, debug), "{}", after);
+        }
+    }
+}
