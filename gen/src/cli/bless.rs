@@ -32,16 +32,7 @@ struct ArchChanges {
 
 pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let dir = args.golden_dir.as_deref().expect("dispatched here only with --golden-dir");
-    if args.bless && blessed::in_ci() {
-        bail!("CI is set: --bless accepts every change, and nothing is accepted in CI; bless on your own machine");
-    }
-    if !args.bless && blessed::holds_nothing(dir) {
-        bail!(
-            "--golden-dir {}: nothing is blessed there (is the path right?); to bless the current output: {}",
-            dir.display(),
-            command(dir, args, "--bless")
-        );
-    }
+    refuse_early(dir, args)?;
     let progress = global.progress();
     let (tree, golden) = args.data.trees(progress)?;
     let templates = args.data.templates();
@@ -66,26 +57,14 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
         },
     );
     let mut failed = outcome.failed;
-    let mut pending = Vec::new();
-    match out.as_mut() {
-        Some(out) => {
-            for (port, _) in &outcome.done {
-                if let Err(error) = port_layout::write(out, port) {
-                    failed.push(Failure { arch: port.arch, error });
-                }
-            }
-        }
-        None => {
-            let mut beside = None;
-            for (_, a) in &outcome.done {
-                match write_pending(dir, &inputs, &mut beside, a) {
-                    Ok(files) => pending.extend(files),
-                    Err(error) => failed.push(Failure { arch: a.arch, error }),
-                }
-            }
-        }
-    }
+    let pending = write_changes(out.as_mut(), dir, &inputs, &outcome.done, &mut failed);
     let arches: Vec<&ArchChanges> = outcome.done.iter().map(|(_, a)| a).collect();
+    print(&arches, &pending, dir, args, global)?;
+    let changed = arches.iter().any(|a| !a.changes.is_empty());
+    Ok(exit_status(&failed, args.bless || !changed))
+}
+
+fn print(arches: &[&ArchChanges], pending: &[String], dir: &Path, args: &CheckArgs, global: &GlobalArgs) -> Result<()> {
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "golden_dir": shown_path(dir),
@@ -93,11 +72,56 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
             "changes": arches.iter().flat_map(|a| &a.changes).collect::<Vec<_>>(),
             "pending": pending,
             "first_time": arches.iter().filter(|a| a.first_time).map(|a| a.arch).collect::<Vec<_>>(),
-        }))?,
-        Format::Text => emit(&text(&arches, dir, args, global))?,
+        })),
+        Format::Text => emit(&text(arches, dir, args, global)),
     }
-    let changed = arches.iter().any(|a| !a.changes.is_empty());
-    Ok(exit_status(&failed, args.bless || !changed))
+}
+
+/// Refuses, before any work, a bless in CI and a check of a folder
+/// where nothing is blessed (a mistyped path).
+fn refuse_early(dir: &Path, args: &CheckArgs) -> Result<()> {
+    if args.bless && blessed::in_ci() {
+        bail!("CI is set: --bless accepts every change, and nothing is accepted in CI; bless on your own machine");
+    }
+    if !args.bless && blessed::holds_nothing(dir) {
+        bail!(
+            "--golden-dir {}: nothing is blessed there (is the path right?); to bless the current output: {}",
+            dir.display(),
+            command(dir, args, "--bless")
+        );
+    }
+    Ok(())
+}
+
+/// Blesses the new output (`out`, with --bless) or leaves it pending
+/// beside the blessed files; returns the pending files written.
+fn write_changes(
+    out: Option<&mut OutputDir>,
+    dir: &Path,
+    inputs: &crate::output::Inputs,
+    done: &[(crate::port::Port, ArchChanges)],
+    failed: &mut Vec<Failure>,
+) -> Vec<String> {
+    let mut pending = Vec::new();
+    match out {
+        Some(out) => {
+            for (port, _) in done {
+                if let Err(error) = port_layout::write(out, port) {
+                    failed.push(Failure { arch: port.arch, error });
+                }
+            }
+        }
+        None => {
+            let mut beside = None;
+            for (_, a) in done {
+                match write_pending(dir, inputs, &mut beside, a) {
+                    Ok(files) => pending.extend(files),
+                    Err(error) => failed.push(Failure { arch: a.arch, error }),
+                }
+            }
+        }
+    }
+    pending
 }
 
 /// Leaves the pending files of one arch beside the blessed ones (and
@@ -137,18 +161,7 @@ fn text(arches: &[&ArchChanges], dir: &Path, args: &CheckArgs, global: &GlobalAr
     let count: usize = arches.iter().map(|a| a.changes.len()).sum();
     if !global.quiet {
         for a in arches {
-            if a.first_time {
-                let n = a.changes.len();
-                let _ = match args.bless {
-                    true => writeln!(out, "{}: blessed {n} files (nothing of {} was blessed before)", a.arch, a.arch),
-                    false => writeln!(out, "{}: nothing blessed yet; {n} new files", a.arch),
-                };
-                continue;
-            }
-            for c in &a.changes {
-                let _ = writeln!(out, "{} {}", c.what.name(), c.path);
-                out.push_str(&crate::color::paint_diff(&c.diff(), global.color.enabled()));
-            }
+            changes(&mut out, a, args.bless, global.color.enabled());
         }
     }
     let shown = dir.display();
@@ -172,6 +185,23 @@ fn text(arches: &[&ArchChanges], dir: &Path, args: &CheckArgs, global: &GlobalAr
         }
     }
     out
+}
+
+/// One arch's changes: a line for an arch blessed the first time, else
+/// each changed file with its diff.
+fn changes(out: &mut String, a: &ArchChanges, bless: bool, color: bool) {
+    if a.first_time {
+        let n = a.changes.len();
+        let _ = match bless {
+            true => writeln!(out, "{}: blessed {n} files (nothing of {} was blessed before)", a.arch, a.arch),
+            false => writeln!(out, "{}: nothing blessed yet; {n} new files", a.arch),
+        };
+        return;
+    }
+    for c in &a.changes {
+        let _ = writeln!(out, "{} {}", c.what.name(), c.path);
+        out.push_str(&crate::color::paint_diff(&c.diff(), color));
+    }
 }
 
 /// `archport check --golden-dir DIR` with every flag of `args` that

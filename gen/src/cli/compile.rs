@@ -2,7 +2,7 @@
 //! with real compilers, or the host gcc's front end where Debian has no
 //! compiler, and print what compiled. The work is `crate::compile`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -87,16 +87,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitCode> {
     if args.clean {
         return clean(&cache, global);
     }
-    let data = DataArgs { cache: args.cache.clone(), tree: args.tree.clone(), ..DataArgs::default() };
-    let tree = match data.user_tree()? {
-        Some(t) => t.to_path_buf(),
-        None => data.kernel(progress)?.pre_port,
-    };
-    let golden = match (&args.golden, &args.golden_tree) {
-        (false, _) => None,
-        (true, Some(p)) => Some(crate::kernel::check_kernel_tree(p).map(|_| p.clone())?),
-        (true, None) => Some(data.kernel(progress)?.golden),
-    };
+    let (tree, golden) = trees(args, global)?;
     let templates = descriptor::templates_root(args.templates.as_deref());
     let mut opts = Options::new(cache, progress);
     if let Some(j) = args.jobs {
@@ -112,27 +103,7 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitCode> {
         &args.arches.selected(),
         progress,
         |a| format!("compile {a}"),
-        |arch| {
-            let spec = descriptor::load(&templates, arch)?;
-            let toolchain = match compile::find_toolchain(&spec)? {
-                Ok(t) => t,
-                Err(missing) => return Ok(Err(Skipped { arch, missing })),
-            };
-            let build = match &golden {
-                Some(g) => compile::build(&compile::golden_target(&spec, &tree, g)?, &toolchain, &opts)?,
-                None => {
-                    let ported = pipeline::port_arch(arch, &tree, &templates)?;
-                    compile::build_port(&ported.spec, &ported.port, &tree, &toolchain, &opts)?
-                }
-            };
-            let new_warnings = if args.baseline {
-                let input = compile::build(&compile::input_target(&spec, &tree), &toolchain, &opts)?;
-                Some(compile::new_warnings(&build, &input).into_iter().cloned().collect())
-            } else {
-                None
-            };
-            Ok(Ok(ArchResult { build, new_warnings }))
-        },
+        |arch| compile_arch(arch, args, &tree, golden.as_deref(), &templates, &opts),
     );
     for r in outcome.done {
         match r {
@@ -144,10 +115,62 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Format::Json => print_json(&report)?,
         Format::Text => emit(&text(&report, global.quiet))?,
     }
-    // A missing compiler is bad input for an arch the user named, and a
-    // note for the others.
-    let mut failed = outcome.failed;
-    for s in &report.skipped {
+    let failed = skipped_named(args, &report.skipped, outcome.failed);
+    Ok(exit_status(&failed, report.arches.iter().all(|a| a.build.ok())))
+}
+
+/// The input tree (given, or the fetched pre-port tree) and, with
+/// `--golden`, the golden tree to build instead of the port.
+fn trees(args: &CompileArgs, global: &GlobalArgs) -> Result<(PathBuf, Option<PathBuf>)> {
+    let data = DataArgs { cache: args.cache.clone(), tree: args.tree.clone(), ..DataArgs::default() };
+    let tree = match data.user_tree()? {
+        Some(t) => t.to_path_buf(),
+        None => data.kernel(global.progress())?.pre_port,
+    };
+    let golden = match (&args.golden, &args.golden_tree) {
+        (false, _) => None,
+        (true, Some(p)) => Some(crate::kernel::check_kernel_tree(p).map(|_| p.clone())?),
+        (true, None) => Some(data.kernel(global.progress())?.golden),
+    };
+    Ok((tree, golden))
+}
+
+/// One arch built (the port, or the golden tree), with the warnings the
+/// input tree does not have when `--baseline` asks; skipped when its
+/// compiler is missing.
+fn compile_arch(
+    arch: Arch,
+    args: &CompileArgs,
+    tree: &Path,
+    golden: Option<&Path>,
+    templates: &Path,
+    opts: &Options,
+) -> Result<Result<ArchResult, Skipped>> {
+    let spec = descriptor::load(templates, arch)?;
+    let toolchain = match compile::find_toolchain(&spec)? {
+        Ok(t) => t,
+        Err(missing) => return Ok(Err(Skipped { arch, missing })),
+    };
+    let build = match golden {
+        Some(g) => compile::build(&compile::golden_target(&spec, tree, g)?, &toolchain, opts)?,
+        None => {
+            let ported = pipeline::port_arch(arch, tree, templates)?;
+            compile::build_port(&ported.spec, &ported.port, tree, &toolchain, opts)?
+        }
+    };
+    let new_warnings = if args.baseline {
+        let input = compile::build(&compile::input_target(&spec, tree), &toolchain, opts)?;
+        Some(compile::new_warnings(&build, &input).into_iter().cloned().collect())
+    } else {
+        None
+    };
+    Ok(Ok(ArchResult { build, new_warnings }))
+}
+
+/// A missing compiler is bad input for an arch the user named, and a
+/// note for the others.
+fn skipped_named(args: &CompileArgs, skipped: &[Skipped], mut failed: Vec<Failure>) -> Vec<Failure> {
+    for s in skipped {
         let what: Vec<String> = s.missing.iter().map(|m| m.to_string()).collect();
         let message = format!("no compiler: {}", what.join("; "));
         if args.arches.arches.contains(&s.arch) {
@@ -156,10 +179,10 @@ pub fn run(args: &CompileArgs, global: &GlobalArgs) -> Result<ExitCode> {
             eprintln!("archport: {}: skipped, {message}", s.arch);
         }
     }
-    Ok(exit_status(&failed, report.arches.iter().all(|a| a.build.ok())))
+    failed
 }
 
-fn clean(cache: &std::path::Path, global: &GlobalArgs) -> Result<ExitCode> {
+fn clean(cache: &Path, global: &GlobalArgs) -> Result<ExitCode> {
     let removed = compile::clean(cache)?;
     match global.format {
         Format::Json => print_json(&serde_json::json!({ "removed": removed }))?,
@@ -180,21 +203,7 @@ fn text(report: &Report, quiet: bool) -> String {
     let _ = writeln!(out, "compile: {what} ({})", report.tree);
     let _ = writeln!(out, "{:<11} {:<24} {:>7}  {:<22} compiler", "arch", "result", "time", "configs");
     for a in &report.arches {
-        let b = &a.build;
-        let configs: Vec<&str> = b.configs.iter().map(|c| c.name.as_str()).collect();
-        let compiler = if b.front_end_only() {
-            format!("host {} (front end only)", b.toolchain.version)
-        } else {
-            b.toolchain.version.clone()
-        };
-        let _ = writeln!(
-            out,
-            "{:<11} {:<24} {:>6.1}s  {:<22} {compiler}",
-            b.arch.name(),
-            b.verdict(),
-            b.seconds,
-            configs.join(",")
-        );
+        row(&mut out, &a.build);
     }
     for a in &report.arches {
         details(&mut out, a, quiet);
@@ -211,6 +220,24 @@ fn text(report: &Report, quiet: bool) -> String {
         if report.skipped.is_empty() { String::new() } else { format!(", {} skipped", report.skipped.len()) }
     );
     out
+}
+
+/// The table's line for one arch.
+fn row(out: &mut String, b: &ArchBuild) {
+    let configs: Vec<&str> = b.configs.iter().map(|c| c.name.as_str()).collect();
+    let compiler = if b.front_end_only() {
+        format!("host {} (front end only)", b.toolchain.version)
+    } else {
+        b.toolchain.version.clone()
+    };
+    let _ = writeln!(
+        out,
+        "{:<11} {:<24} {:>6.1}s  {:<22} {compiler}",
+        b.arch.name(),
+        b.verdict(),
+        b.seconds,
+        configs.join(",")
+    );
 }
 
 /// An arch's problems, its diagnostics in touched files, and the first

@@ -160,25 +160,31 @@ fn text(reviews: &[ArchReview], s: &Summary, detail: Detail, color: bool) -> Str
     out.push('\n');
     out.push_str(&summary_line(s));
     for r in reviews.iter().filter(|r| r.verdict() != Verdict::Identical) {
-        let shown = |f: &&crate::fidelity::FileComparison| match detail {
-            Detail::Summary => !matches!(f.status, FileStatus::Identical | FileStatus::Equivalent),
-            _ => f.status != FileStatus::Identical,
-        };
-        for f in r.files.iter().filter(shown) {
-            let why = f.justification.as_deref().map(|j| format!(" — justified: {j}")).unwrap_or_default();
-            let more = if f.tokens_at_least { "more than " } else { "" };
-            let at_most = if f.similarity_at_most { "at most " } else { "" };
-            let _ = writeln!(
-                out,
-                "\n{}: {} {}, {more}{} code tokens differ, similarity {at_most}{:.2}{why}",
-                r.arch, f.path, f.status, f.code_token_diff, f.similarity
-            );
-            if detail != Detail::Files && f.status != FileStatus::Equivalent {
-                if let Some(d) = r.diffs.get(&f.path) {
-                    out.push_str(&crate::color::paint_diff(d, color));
-                }
+        files(&mut out, r, detail, color);
+    }
+    out
+}
+
+/// The files of one arch that `detail` shows, each with its numbers and
+/// (unless only files are asked for) its diff.
+fn files(out: &mut String, r: &ArchReview, detail: Detail, color: bool) {
+    let shown = |f: &&crate::fidelity::FileComparison| match detail {
+        Detail::Summary => !matches!(f.status, FileStatus::Identical | FileStatus::Equivalent),
+        _ => f.status != FileStatus::Identical,
+    };
+    for f in r.files.iter().filter(shown) {
+        let why = f.justification.as_deref().map(|j| format!(" — justified: {j}")).unwrap_or_default();
+        let more = if f.tokens_at_least { "more than " } else { "" };
+        let at_most = if f.similarity_at_most { "at most " } else { "" };
+        let _ = writeln!(
+            out,
+            "\n{}: {} {}, {more}{} code tokens differ, similarity {at_most}{:.2}{why}",
+            r.arch, f.path, f.status, f.code_token_diff, f.similarity
+        );
+        if detail != Detail::Files && f.status != FileStatus::Equivalent {
+            if let Some(d) = r.diffs.get(&f.path) {
+                out.push_str(&crate::color::paint_diff(d, color));
             }
         }
     }
-    out
 }

@@ -1,16 +1,17 @@
 //! `archport port`: write each arch's ported files and its diff.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
 
 use super::{emit, exit_status, print_json, shown_path, ArchArgs, DataArgs, ForceArg, Format, GlobalArgs};
+use crate::arch::Arch;
 use crate::output::{port_layout, OutputDir};
 use crate::per_arch::{Failure, Outcome};
-use crate::pipeline::{self, Porting};
+use crate::pipeline::{self, Ported, Porting};
 
 pub const AFTER_HELP: &str = "Examples:\n  archport port --arch arm --out out\n  \
 archport port --tree ~/linux --templates my-templates\n\n\
@@ -53,6 +54,18 @@ pub fn run(args: &PortArgs, global: &GlobalArgs) -> Result<ExitCode> {
             Porting::NotInTree { arch } => absent.push(arch),
         }
     }
+    print(args, global, &written, &already, &absent, &failed)?;
+    Ok(exit_status(&failed, true))
+}
+
+fn print(
+    args: &PortArgs,
+    global: &GlobalArgs,
+    written: &[Ported],
+    already: &[(Arch, String)],
+    absent: &[Arch],
+    failed: &[Failure],
+) -> Result<()> {
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "out": shown_path(&args.out),
@@ -68,28 +81,34 @@ pub fn run(args: &PortArgs, global: &GlobalArgs) -> Result<ExitCode> {
             "not_in_tree": absent,
             "already_ported": already.iter().map(|(a, e)| serde_json::json!({"arch": a, "evidence": e})).collect::<Vec<_>>(),
             "errors": failed.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
-        }))?,
-        Format::Text => {
-            let mut text = String::new();
-            for arch in &absent {
-                writeln!(text, "{:<11} not in this tree, nothing written", arch.name())?;
-            }
-            for (arch, evidence) in &already {
-                writeln!(text, "{:<11} already ported, nothing written ({evidence})", arch.name())?;
-            }
-            for p in &written {
-                let deleted = p.port.files.iter().filter(|f| f.after.is_none()).count();
-                let diff = args.out.join(format!("{}.diff", p.port.arch));
-                writeln!(
-                    text,
-                    "{:<11} {} files ({deleted} deleted)  {}",
-                    p.port.arch.name(),
-                    p.port.files.len(),
-                    diff.display()
-                )?;
-            }
-            emit(&text)?;
-        }
+        })),
+        Format::Text => emit(&text(&args.out, written, already, absent)?),
     }
-    Ok(exit_status(&failed, true))
+}
+
+fn text(
+    out: &Path,
+    written: &[Ported],
+    already: &[(Arch, String)],
+    absent: &[Arch],
+) -> Result<String, std::fmt::Error> {
+    let mut text = String::new();
+    for arch in absent {
+        writeln!(text, "{:<11} not in this tree, nothing written", arch.name())?;
+    }
+    for (arch, evidence) in already {
+        writeln!(text, "{:<11} already ported, nothing written ({evidence})", arch.name())?;
+    }
+    for p in written {
+        let deleted = p.port.files.iter().filter(|f| f.after.is_none()).count();
+        let diff = out.join(format!("{}.diff", p.port.arch));
+        writeln!(
+            text,
+            "{:<11} {} files ({deleted} deleted)  {}",
+            p.port.arch.name(),
+            p.port.files.len(),
+            diff.display()
+        )?;
+    }
+    Ok(text)
 }

@@ -66,15 +66,7 @@ pub fn run(args: &ReviewArgs, global: &GlobalArgs) -> Result<ExitCode> {
     if !dir.is_dir() {
         bail!("--golden-dir {}: no such folder", dir.display());
     }
-    let mode = match (args.accept_all, args.reject_all) {
-        (true, _) => Mode::All(Decision::Accept),
-        (_, true) => Mode::All(Decision::Reject),
-        _ if std::io::stdin().is_terminal() && global.format == Format::Text => Mode::Ask,
-        _ => Mode::List,
-    };
-    if blessed::in_ci() && matches!(mode, Mode::All(Decision::Accept) | Mode::Ask) {
-        bail!("CI is set: pending changes are never accepted in CI; review them on your own machine");
-    }
+    let mode = mode(args, global)?;
     // Files a user put there or edited stay theirs: accepting over one
     // takes --force, and the rest of the review goes on around them.
     let mut out = match args.force.force {
@@ -108,6 +100,20 @@ pub fn run(args: &ReviewArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Format::Text => emit(&summary(&decided, left, dir, mode))?,
     }
     Ok(if left == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// How the flags and the terminal say to decide; never accepting in CI.
+fn mode(args: &ReviewArgs, global: &GlobalArgs) -> Result<Mode> {
+    let mode = match (args.accept_all, args.reject_all) {
+        (true, _) => Mode::All(Decision::Accept),
+        (_, true) => Mode::All(Decision::Reject),
+        _ if std::io::stdin().is_terminal() && global.format == Format::Text => Mode::Ask,
+        _ => Mode::List,
+    };
+    if blessed::in_ci() && matches!(mode, Mode::All(Decision::Accept) | Mode::Ask) {
+        bail!("CI is set: pending changes are never accepted in CI; review them on your own machine");
+    }
+    Ok(mode)
 }
 
 /// The folders a review never writes into: the kernel cache and the

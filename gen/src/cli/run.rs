@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -86,19 +86,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
     for p in &ported {
         files.extend(port_layout::files(&p.port).into_iter().map(|(rel, bytes)| (format!("ports/{rel}"), bytes)));
     }
-    // Without an identity there is nothing to sign the series off with:
-    // say so and do everything else.
-    let series = match assemble::identity(args.signoff.as_deref(), &tree) {
-        Err(e) => Err(format!("series not written: {e:#}")),
-        Ok(from) => {
-            let _step = progress.step("series: finding the recipients in MAINTAINERS");
-            let opts = SeriesOptions::new(from, assemble::date(None, &tree)?, None);
-            let manifest = Manifest::load(&manifest::default_dir())?;
-            let finder = RecipientFinder::new(args.recipients.source(), &tree)?;
-            let patches = assemble::gather(&manifest, &ported, &tree, |p| finder.recipients(p))?;
-            Ok(assemble::assemble(&manifest, patches, &opts, &assemble::RangeDiffs::default())?.remove(0))
-        }
-    };
+    let series = series(args, &tree, &ported, global)?;
     if let Ok(s) = &series {
         files.extend(assemble::files(std::slice::from_ref(s)).into_iter().map(|(rel, b)| (format!("series/{rel}"), b)));
     }
@@ -107,8 +95,36 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
 
     let rows = rows(&entries, series.as_ref().ok());
     let ok = rows.iter().all(|r| r.verdict != Verdict::Differs && r.model == crate::verify::Status::Proved);
+    print_summary(args, global, &version, &rows, &entries, series.as_ref().err(), ok)?;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The series of the ported arches, or why it is not written: without an
+/// identity there is nothing to sign it off with, and `run` says so and
+/// does everything else. Any other failure is an error.
+fn series(args: &RunArgs, tree: &Path, ported: &[Ported], global: &GlobalArgs) -> Result<Result<SeriesReport, String>> {
+    let from = match assemble::identity(args.signoff.as_deref(), tree) {
+        Ok(from) => from,
+        Err(e) => return Ok(Err(format!("series not written: {e:#}"))),
+    };
+    let _step = global.progress().step("series: finding the recipients in MAINTAINERS");
+    let opts = SeriesOptions::new(from, assemble::date(None, tree)?, None);
+    let manifest = Manifest::load(&manifest::default_dir())?;
+    let finder = RecipientFinder::new(args.recipients.source(), tree)?;
+    let patches = assemble::gather(&manifest, ported, tree, |p| finder.recipients(p))?;
+    Ok(Ok(assemble::assemble(&manifest, patches, &opts, &assemble::RangeDiffs::default())?.remove(0)))
+}
+
+fn print_summary(
+    args: &RunArgs,
+    global: &GlobalArgs,
+    version: &str,
+    rows: &[Row],
+    entries: &[ArchEntry],
+    series_note: Option<&String>,
+    ok: bool,
+) -> Result<()> {
     let (ports_dir, series_dir, html) = (args.out.join("ports"), args.out.join("series"), args.out.join("report.html"));
-    let series_note = series.as_ref().err();
     match global.format {
         Format::Json => print_json(&serde_json::json!({
             "version": version,
@@ -118,34 +134,10 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
             "series_note": series_note,
             "report": shown_path(&html),
             "ok": ok,
-        }))?,
+        })),
         Format::Text => {
             let mut text = format!("linux-source-5.10 {version}: the kmap_local conversion on ten arches\n\n");
-            writeln!(
-                text,
-                "{:<11} {:>5}  {:<18} {:>14}  {:<15} patch",
-                "arch", "files", "verdict vs golden", "template lines", "model"
-            )?;
-            for (r, e) in rows.iter().zip(&entries) {
-                writeln!(
-                    text,
-                    "{:<11} {:>5}  {:<18} {:>14}  {:<15} {}",
-                    r.arch.name(),
-                    r.files,
-                    r.verdict.to_string(),
-                    r.template_lines,
-                    r.model.to_string(),
-                    r.patch.as_deref().unwrap_or("-")
-                )?;
-                for f in e.review.files.iter().filter(|_| r.verdict == Verdict::Justified) {
-                    if let Some(why) = &f.justification {
-                        // The check that justifies it, without its details.
-                        let short = why.split("; ").next().unwrap_or(why);
-                        let line = format!("    justified: {}: {short}", f.path);
-                        writeln!(text, "{}", crate::series::manifest::reflow(&line, 80))?;
-                    }
-                }
-            }
+            table(&mut text, rows, entries)?;
             writeln!(text, "\nported files   {}", shown_path(&ports_dir))?;
             match series_note {
                 None => writeln!(text, "patch series   {}", shown_path(&series_dir))?,
@@ -155,10 +147,39 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
             if !ok {
                 writeln!(text, "\na check failed: see `archport diff` and `archport verify` for the details")?;
             }
-            emit(&text)?;
+            emit(&text)
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// One line per arch, and the reason under each justified one.
+fn table(text: &mut String, rows: &[Row], entries: &[ArchEntry]) -> std::fmt::Result {
+    writeln!(
+        text,
+        "{:<11} {:>5}  {:<18} {:>14}  {:<15} patch",
+        "arch", "files", "verdict vs golden", "template lines", "model"
+    )?;
+    for (r, e) in rows.iter().zip(entries) {
+        writeln!(
+            text,
+            "{:<11} {:>5}  {:<18} {:>14}  {:<15} {}",
+            r.arch.name(),
+            r.files,
+            r.verdict.to_string(),
+            r.template_lines,
+            r.model.to_string(),
+            r.patch.as_deref().unwrap_or("-")
+        )?;
+        for f in e.review.files.iter().filter(|_| r.verdict == Verdict::Justified) {
+            if let Some(why) = &f.justification {
+                // The check that justifies it, without its details.
+                let short = why.split("; ").next().unwrap_or(why);
+                let line = format!("    justified: {}: {short}", f.path);
+                writeln!(text, "{}", crate::series::manifest::reflow(&line, 80))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn rows(entries: &[ArchEntry], series: Option<&SeriesReport>) -> Vec<Row> {

@@ -114,20 +114,7 @@ pub fn run(args: &SeriesArgs, global: &GlobalArgs) -> Result<ExitCode> {
     };
     pipeline::require_generic_code(&tree)?;
     let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &tree)?, args.force.force)?;
-    let mut opts = SeriesOptions::new(
-        assemble::identity(args.signoff.as_deref(), &tree)?,
-        assemble::date(args.date.as_deref(), &tree)?,
-        assemble::base(&tree, args.base.as_deref())?,
-    );
-    opts.split_per_tree = args.split_per_tree;
-    opts.prefix = SubjectPrefix {
-        rfc: args.rfc,
-        prefix: header_word("--subject-prefix", &args.subject_prefix)?,
-        reroll: args.reroll_count.as_deref().map(|v| header_word("-v", v)).transpose()?,
-    };
-    opts.in_reply_to = args.in_reply_to.as_deref().map(message_id).transpose()?;
-    opts.to = args.to.iter().map(|a| address("--to", a)).collect::<Result<_>>()?;
-    opts.cc = args.cc.iter().map(|a| address("--cc", a)).collect::<Result<_>>()?;
+    let opts = options(args, &tree)?;
     let previous = args.previous.as_deref().map(range_diff::read_previous).transpose()?;
     let manifest = Manifest::load(&manifest::default_dir())?;
     let arches = args.arches.selected();
@@ -154,6 +141,26 @@ pub fn run(args: &SeriesArgs, global: &GlobalArgs) -> Result<ExitCode> {
     print(&series, &args.out, &opts, &range_diffs, args.check.then_some(&checked[..]), global)?;
     let errors = checked.iter().any(|c| c.findings.errors > 0);
     Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The series' options from the flags, each value checked before
+/// anything is ported.
+fn options(args: &SeriesArgs, tree: &Path) -> Result<SeriesOptions> {
+    let mut opts = SeriesOptions::new(
+        assemble::identity(args.signoff.as_deref(), tree)?,
+        assemble::date(args.date.as_deref(), tree)?,
+        assemble::base(tree, args.base.as_deref())?,
+    );
+    opts.split_per_tree = args.split_per_tree;
+    opts.prefix = SubjectPrefix {
+        rfc: args.rfc,
+        prefix: header_word("--subject-prefix", &args.subject_prefix)?,
+        reroll: args.reroll_count.as_deref().map(|v| header_word("-v", v)).transpose()?,
+    };
+    opts.in_reply_to = args.in_reply_to.as_deref().map(message_id).transpose()?;
+    opts.to = args.to.iter().map(|a| address("--to", a)).collect::<Result<_>>()?;
+    opts.cc = args.cc.iter().map(|a| address("--cc", a)).collect::<Result<_>>()?;
+    Ok(opts)
 }
 
 /// A flag's value that goes into a subject or header as it is: one line,
@@ -241,53 +248,63 @@ fn print(
             })).collect::<Vec<_>>()),
             "check": checked,
         })),
-        Format::Text => {
-            let mut text = String::new();
-            for s in series {
-                let tree = s.tree.as_ref().map(|t| format!("  (T: {t})")).unwrap_or_default();
-                writeln!(text, "{}{tree}", shown_path(&dir_of(s)))?;
-                if let (Some(cover), false) = (&s.cover, global.quiet) {
-                    writeln!(text, "  {cover}  To: {}  Cc: {}", s.to.len(), s.cc.len())?;
-                }
-                for p in &s.patches {
-                    writeln!(
-                        text,
-                        "  {}  {} files, +{} -{}  To: {}  Cc: {}",
-                        p.file,
-                        p.files_changed,
-                        p.insertions,
-                        p.deletions,
-                        p.to.len(),
-                        p.cc.len()
-                    )?;
-                }
-            }
-            if let Some(rd) = golden {
-                let mut by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-                for r in rd {
-                    let k = match (r.golden_missing, r.same) {
-                        (true, _) => "no golden",
-                        (false, true) => "same as golden",
-                        (false, false) => "differs from golden",
-                    };
-                    by.entry(k).or_default().push(r.arch.name());
-                }
-                for (k, v) in by {
-                    writeln!(text, "range-diff: {k}: {}", v.join(" "))?;
-                }
-            }
-            for c in checked.unwrap_or_default() {
-                let f = &c.findings;
-                writeln!(
-                    text,
-                    "checkpatch {}: {} errors, {} warnings, {} checks",
-                    c.file, f.errors, f.warnings, f.checks
-                )?;
-                for line in f.lines.iter().filter(|_| !global.quiet) {
-                    writeln!(text, "  {line}")?;
-                }
-            }
-            emit(&text)
+        Format::Text => emit(&text(series, &dir_of, golden, checked, global.quiet)?),
+    }
+}
+
+fn text(
+    series: &[SeriesReport],
+    dir_of: &dyn Fn(&SeriesReport) -> PathBuf,
+    golden: Option<&[range_diff::RangeDiff]>,
+    checked: Option<&[Checked]>,
+    quiet: bool,
+) -> Result<String, std::fmt::Error> {
+    let mut text = String::new();
+    for s in series {
+        let tree = s.tree.as_ref().map(|t| format!("  (T: {t})")).unwrap_or_default();
+        writeln!(text, "{}{tree}", shown_path(&dir_of(s)))?;
+        if let (Some(cover), false) = (&s.cover, quiet) {
+            writeln!(text, "  {cover}  To: {}  Cc: {}", s.to.len(), s.cc.len())?;
+        }
+        for p in &s.patches {
+            writeln!(
+                text,
+                "  {}  {} files, +{} -{}  To: {}  Cc: {}",
+                p.file,
+                p.files_changed,
+                p.insertions,
+                p.deletions,
+                p.to.len(),
+                p.cc.len()
+            )?;
         }
     }
+    if let Some(rd) = golden {
+        range_diff_lines(&mut text, rd)?;
+    }
+    for c in checked.unwrap_or_default() {
+        let f = &c.findings;
+        writeln!(text, "checkpatch {}: {} errors, {} warnings, {} checks", c.file, f.errors, f.warnings, f.checks)?;
+        for line in f.lines.iter().filter(|_| !quiet) {
+            writeln!(text, "  {line}")?;
+        }
+    }
+    Ok(text)
+}
+
+/// The arches grouped by how their patch compares with the golden one.
+fn range_diff_lines(text: &mut String, rd: &[range_diff::RangeDiff]) -> std::fmt::Result {
+    let mut by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in rd {
+        let k = match (r.golden_missing, r.same) {
+            (true, _) => "no golden",
+            (false, true) => "same as golden",
+            (false, false) => "differs from golden",
+        };
+        by.entry(k).or_default().push(r.arch.name());
+    }
+    for (k, v) in by {
+        writeln!(text, "range-diff: {k}: {}", v.join(" "))?;
+    }
+    Ok(())
 }

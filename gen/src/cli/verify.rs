@@ -89,47 +89,33 @@ enum Subject {
     Tree(PathBuf),
 }
 
+impl Subject {
+    fn tree(&self) -> Option<&Path> {
+        match self {
+            Subject::Tree(t) => Some(t),
+            Subject::Generated { .. } => None,
+        }
+    }
+}
+
+/// The tree's generic code (for a tree), and the contract checked against.
+type Contracts = (Option<contract::TreeContract>, Contract);
+
 pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let progress = global.progress();
     let data = DataArgs { templates: args.templates.clone(), cache: args.cache.clone(), ..DataArgs::default() };
     let templates = data.templates();
-    let subject = match (&args.hook_tree, args.kernel) {
-        (Some(t), _) => {
-            crate::kernel::check_kernel_tree(t)?;
-            Subject::Tree(t.clone())
-        }
-        (None, Some(k)) => {
-            let fetched = DataArgs { kernel_version: k, ..data.clone() }.fetched(progress)?;
-            Subject::Tree(fetched.ported_tree().to_path_buf())
-        }
-        (None, None) => Subject::Generated { pre_port: data.kernel(progress)?.pre_port },
-    };
+    let subject = subject(args, &data, global)?;
     let bounds = args.bounds();
-    let tree_contract = match &subject {
-        Subject::Tree(t) => Some(contract::read(t)?),
-        Subject::Generated { .. } => None,
-    };
+    let tree_contract = subject.tree().map(contract::read).transpose()?;
     let contract = tree_contract.as_ref().map_or_else(Contract::linux_5_10, |c| c.contract.clone());
+    let contracts: Contracts = (tree_contract, contract);
     let arches = args.arches.selected();
     let outcome = per_arch::each(
         &arches,
         progress,
         |a| format!("check {a} with the model"),
-        |arch| {
-            let spec = descriptor::load(&templates, arch)?;
-            match &subject {
-                Subject::Generated { pre_port } => {
-                    let p = pipeline::port_arch(arch, pre_port, &templates)?;
-                    let verdict = verify::check(arch, &p.model, &contract, &bounds)?;
-                    // What the port kept of the old kmap_atomic code, read from the tree before it.
-                    let ops = old_code::old_ops(&spec, &old_code::old_files(pre_port, &spec)?);
-                    Ok((verdict, old_code::compare(&spec, &p.model, &ops, &contract)?))
-                }
-                Subject::Tree(t) => {
-                    Ok((tree_verdict(&spec, t, tree_contract.as_ref().expect("read above"), &bounds)?, Vec::new()))
-                }
-            }
-        },
+        |arch| check_arch(arch, &subject, &templates, &contracts, &bounds),
     );
     let mut failed = outcome.failed;
     // An arch the user named that the tree lacks is bad input.
@@ -139,18 +125,70 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
         }
     }
     let (results, old): (Vec<ArchVerdict>, Vec<Vec<old_code::Comparison>>) = outcome.done.into_iter().unzip();
-    let variants = if args.variant {
-        let Subject::Generated { pre_port } = &subject else {
-            anyhow::bail!("--variant runs the generated ports against changed generic code; drop --tree/--kernel");
-        };
-        run_variants(&arches, pre_port, &templates, &bounds, progress)?
-    } else {
-        Vec::new()
+    let variants = match (&subject, args.variant) {
+        (_, false) => Vec::new(),
+        (Subject::Generated { pre_port }, true) => run_variants(&arches, pre_port, &templates, &bounds, progress)?,
+        (Subject::Tree(_), true) => {
+            anyhow::bail!("--variant runs the generated ports against changed generic code; drop --tree/--kernel")
+        }
     };
-    let tree = match &subject {
-        Subject::Tree(t) => Some(t.as_path()),
-        Subject::Generated { .. } => None,
-    };
+    print(args, global, subject.tree(), &results, &old, &variants, &contracts)?;
+    // Variants are expected to break: they answer the design question
+    // and do not decide the exit status; neither do arches a tree does
+    // not have or has not ported.
+    let ok =
+        results.iter().all(|v| matches!(v.outcome, Outcome::Proved | Outcome::NotInTree | Outcome::NotPorted { .. }));
+    Ok(exit_status(&failed, ok))
+}
+
+/// Whose hooks the flags name: a tree given, a fetched kernel, or the
+/// generated ports of the fetched pre-port tree.
+fn subject(args: &VerifyArgs, data: &DataArgs, global: &GlobalArgs) -> Result<Subject> {
+    Ok(match (&args.hook_tree, args.kernel) {
+        (Some(t), _) => {
+            crate::kernel::check_kernel_tree(t)?;
+            Subject::Tree(t.clone())
+        }
+        (None, Some(k)) => {
+            let fetched = DataArgs { kernel_version: k, ..data.clone() }.fetched(global.progress())?;
+            Subject::Tree(fetched.ported_tree().to_path_buf())
+        }
+        (None, None) => Subject::Generated { pre_port: data.kernel(global.progress())?.pre_port },
+    })
+}
+
+/// One arch's verdict and, for a generated port, what it kept of the
+/// old kmap_atomic code (read from the tree before it).
+fn check_arch(
+    arch: Arch,
+    subject: &Subject,
+    templates: &Path,
+    (tree_contract, contract): &Contracts,
+    bounds: &Bounds,
+) -> Result<(ArchVerdict, Vec<old_code::Comparison>)> {
+    let spec = descriptor::load(templates, arch)?;
+    match subject {
+        Subject::Generated { pre_port } => {
+            let p = pipeline::port_arch(arch, pre_port, templates)?;
+            let verdict = verify::check(arch, &p.model, contract, bounds)?;
+            let ops = old_code::old_ops(&spec, &old_code::old_files(pre_port, &spec)?);
+            Ok((verdict, old_code::compare(&spec, &p.model, &ops, contract)?))
+        }
+        Subject::Tree(t) => {
+            Ok((tree_verdict(&spec, t, tree_contract.as_ref().expect("read for a tree"), bounds)?, Vec::new()))
+        }
+    }
+}
+
+fn print(
+    args: &VerifyArgs,
+    global: &GlobalArgs,
+    tree: Option<&Path>,
+    results: &[ArchVerdict],
+    old: &[Vec<old_code::Comparison>],
+    variants: &[VariantReport],
+    (tree_contract, contract): &Contracts,
+) -> Result<()> {
     match global.format {
         Format::Json => {
             let mut json = serde_json::json!({
@@ -164,24 +202,18 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
                     results
                         .iter()
                         .map(|r| r.arch)
-                        .zip(&old)
+                        .zip(old)
                         .map(|(arch, c)| serde_json::json!({ "arch": arch, "operations": c }))
                         .collect::<Vec<_>>(),
                 )?;
             }
             if args.variant {
-                json["variants"] = serde_json::to_value(&variants)?;
+                json["variants"] = serde_json::to_value(variants)?;
             }
-            print_json(&json)?
+            print_json(&json)
         }
-        Format::Text => emit(&text(&results, &old, &variants, tree, &contract, tree_contract.as_ref(), global.quiet))?,
+        Format::Text => emit(&text(results, old, variants, tree, contract, tree_contract.as_ref(), global.quiet)),
     }
-    // Variants are expected to break: they answer the design question
-    // and do not decide the exit status; neither do arches a tree does
-    // not have or has not ported.
-    let ok =
-        results.iter().all(|v| matches!(v.outcome, Outcome::Proved | Outcome::NotInTree | Outcome::NotPorted { .. }));
-    Ok(exit_status(&failed, ok))
 }
 
 /// The verdict on what a tree holds for one arch.
@@ -237,67 +269,19 @@ fn text(
     quiet: bool,
 ) -> String {
     let mut out = String::new();
-    match tree {
-        Some(t) => {
-            let _ = writeln!(out, "model check of the hooks in {} against its own generic code", t.display());
-        }
-        None => {
-            let _ = writeln!(out, "model check of the generated ports (read back from their C)");
-        }
-    }
+    let _ = match tree {
+        Some(t) => writeln!(out, "model check of the hooks in {} against its own generic code", t.display()),
+        None => writeln!(out, "model check of the generated ports (read back from their C)"),
+    };
     let _ = writeln!(out, "{:<11} {:<17} {:>9}", "arch", "status", "states");
     for r in results {
         let _ = writeln!(out, "{:<11} {:<17} {:>9}", r.arch.name(), r.status().name(), r.states);
     }
     if !quiet {
-        let base = Contract::linux_5_10();
-        let differs = |c: &&contract::TreeContract| Contract { name: base.name.clone(), ..c.contract.clone() } != base;
-        if let Some(c) = tree_contract.filter(differs) {
-            let _ = writeln!(out, "\nthe tree's generic code differs from the 5.10 code archport generates for:");
-            let _ = writeln!(out, "{}\n{base}", c.contract);
-        }
-        let _ = writeln!(out, "\nthe generic code checked against:\n{contract}\n");
-        // Each distinct case once, with the arches checked in it.
-        let mut cases: Vec<(&str, Vec<&str>)> = Vec::new();
-        for r in results {
-            for case in &r.cases {
-                match cases.iter_mut().find(|(c, _)| c == case) {
-                    Some((_, arches)) => arches.push(r.arch.name()),
-                    None => cases.push((case, vec![r.arch.name()])),
-                }
-            }
-        }
-        for (case, arches) in &cases {
-            let _ = writeln!(out, "within bounds ({}):\n  {case}", arches.join(", "));
-        }
+        contract_and_cases(&mut out, results, contract, tree_contract);
     }
     for r in results {
-        for n in &r.notes {
-            let _ = writeln!(out, "\n{}: note: {n}", r.arch);
-        }
-        match &r.outcome {
-            Outcome::Proved | Outcome::NotInTree => {}
-            Outcome::NotPorted { why } => {
-                let _ = writeln!(out, "\n{}: not ported ({why})", r.arch);
-            }
-            Outcome::Unmodelled { what } => {
-                let _ = writeln!(out, "\n{}: unmodelled, nothing was checked:", r.arch);
-                for w in what {
-                    let _ = writeln!(out, "  {w}");
-                }
-            }
-            Outcome::Counterexample { property, case, trace } => {
-                let _ = writeln!(out, "\n{}: counterexample to \"{property}\" in: {case}", r.arch);
-                if !quiet {
-                    out.push_str(&trace.to_string());
-                }
-            }
-        }
-        if !quiet {
-            for w in &r.witnesses {
-                let _ = writeln!(out, "\n{}: proved, and the model saw this happen without harm: {w}", r.arch);
-            }
-        }
+        outcome(&mut out, r, quiet);
     }
     for (r, comparisons) in results.iter().zip(old).filter(|(_, c)| !c.is_empty()) {
         if quiet && !comparisons.iter().any(|c| matches!(c.fate, old_code::Fate::DroppedWithoutProof)) {
@@ -309,22 +293,87 @@ fn text(
         }
     }
     for v in variants {
-        let _ = writeln!(out, "\nvariant {}: {}", v.variant, v.description);
-        for r in &v.arches {
-            let broke = r.property().map(|p| format!("breaks \"{p}\"")).unwrap_or_else(|| "holds".into());
-            let _ = writeln!(out, "  {:<11} {broke} ({} states)", r.arch.name(), r.states);
-        }
-        if let Some((first, trace)) = v.arches.iter().find_map(|r| match &r.outcome {
-            Outcome::Counterexample { trace, .. } => Some((r, trace)),
-            _ => None,
-        }) {
-            if !quiet {
-                let _ = writeln!(out, "  shortest trace ({}):", first.arch);
-                for line in trace.to_string().lines() {
-                    let _ = writeln!(out, "    {line}");
-                }
+        variant(&mut out, v, quiet);
+    }
+    out
+}
+
+/// The generic code checked against (beside 5.10's when a tree's
+/// differs), and each distinct case once, with the arches checked in it.
+fn contract_and_cases(
+    out: &mut String,
+    results: &[ArchVerdict],
+    contract: &Contract,
+    tree_contract: Option<&contract::TreeContract>,
+) {
+    let base = Contract::linux_5_10();
+    let differs = |c: &&contract::TreeContract| Contract { name: base.name.clone(), ..c.contract.clone() } != base;
+    if let Some(c) = tree_contract.filter(differs) {
+        let _ = writeln!(out, "\nthe tree's generic code differs from the 5.10 code archport generates for:");
+        let _ = writeln!(out, "{}\n{base}", c.contract);
+    }
+    let _ = writeln!(out, "\nthe generic code checked against:\n{contract}\n");
+    let mut cases: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in results {
+        for case in &r.cases {
+            match cases.iter_mut().find(|(c, _)| c == case) {
+                Some((_, arches)) => arches.push(r.arch.name()),
+                None => cases.push((case, vec![r.arch.name()])),
             }
         }
     }
-    out
+    for (case, arches) in &cases {
+        let _ = writeln!(out, "within bounds ({}):\n  {case}", arches.join(", "));
+    }
+}
+
+/// One arch's notes and what its verdict needs said: why it is not
+/// ported or unmodelled, its trace, what the model saw happen unharmed.
+fn outcome(out: &mut String, r: &ArchVerdict, quiet: bool) {
+    for n in &r.notes {
+        let _ = writeln!(out, "\n{}: note: {n}", r.arch);
+    }
+    match &r.outcome {
+        Outcome::Proved | Outcome::NotInTree => {}
+        Outcome::NotPorted { why } => {
+            let _ = writeln!(out, "\n{}: not ported ({why})", r.arch);
+        }
+        Outcome::Unmodelled { what } => {
+            let _ = writeln!(out, "\n{}: unmodelled, nothing was checked:", r.arch);
+            for w in what {
+                let _ = writeln!(out, "  {w}");
+            }
+        }
+        Outcome::Counterexample { property, case, trace } => {
+            let _ = writeln!(out, "\n{}: counterexample to \"{property}\" in: {case}", r.arch);
+            if !quiet {
+                out.push_str(&trace.to_string());
+            }
+        }
+    }
+    if !quiet {
+        for w in &r.witnesses {
+            let _ = writeln!(out, "\n{}: proved, and the model saw this happen without harm: {w}", r.arch);
+        }
+    }
+}
+
+/// A variant of the generic code: which arches it breaks, and the
+/// shortest trace of the first.
+fn variant(out: &mut String, v: &VariantReport, quiet: bool) {
+    let _ = writeln!(out, "\nvariant {}: {}", v.variant, v.description);
+    for r in &v.arches {
+        let broke = r.property().map(|p| format!("breaks \"{p}\"")).unwrap_or_else(|| "holds".into());
+        let _ = writeln!(out, "  {:<11} {broke} ({} states)", r.arch.name(), r.states);
+    }
+    let first = v.arches.iter().find_map(|r| match &r.outcome {
+        Outcome::Counterexample { trace, .. } => Some((r, trace)),
+        _ => None,
+    });
+    if let (Some((first, trace)), false) = (first, quiet) {
+        let _ = writeln!(out, "  shortest trace ({}):", first.arch);
+        for line in trace.to_string().lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
 }
