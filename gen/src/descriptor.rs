@@ -47,7 +47,7 @@ pub struct Descriptor {
     pub files: Vec<FileSpec>,
     /// How `archport compile` builds the arch's ports.
     #[serde(default)]
-    pub build: Option<crate::compile::BuildRecipe>,
+    pub build: Option<crate::compile::recipe::BuildRecipe>,
 }
 
 /// One hook the arch defines.

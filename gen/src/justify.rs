@@ -25,16 +25,18 @@ use std::path::Path;
 use anyhow::Result;
 use archport_generic::model::Bounds;
 
+use crate::arch::Arch;
+use crate::descriptor::ArchSpec;
 use crate::edit::lex::c_tokens;
 use crate::fidelity::{FileStatus, Language};
-use crate::pipeline::Ported;
 use crate::review::ArchReview;
-use crate::verify::{self, contract, TreePort};
+use crate::verify::{self, contract, CPort, TreePort};
 
 /// Fills in the justification of every file of `review` that differs
 /// and that a mechanical check shows to be the golden port's fault.
-pub fn justify(review: &mut ArchReview, p: &Ported, golden: &Path) -> Result<()> {
-    let hooks_header = verify::hooks_header(p.spec.arch);
+/// `model` is the generated port's hooks as read back from its C.
+pub fn justify(review: &mut ArchReview, spec: &ArchSpec, model: &CPort, golden: &Path) -> Result<()> {
+    let hooks_header = verify::hooks_header(spec.arch);
     for f in review.files.iter_mut() {
         if matches!(f.status, FileStatus::Identical | FileStatus::Equivalent) {
             continue;
@@ -42,10 +44,9 @@ pub fn justify(review: &mut ArchReview, p: &Ported, golden: &Path) -> Result<()>
         let Some((Some(generated), Some(gold))) = review.sides.get(&f.path) else { continue };
         f.justification = match Language::of(&f.path) {
             Language::C if f.path == hooks_header => by_preprocessor(generated, gold)
-                .map_or_else(|| by_hooks(p, golden, generated, gold), |j| Ok(Some(j)))?,
-            Language::C => {
-                by_preprocessor(generated, gold).map_or_else(|| by_call_sites(p, generated, gold), |j| Ok(Some(j)))?
-            }
+                .map_or_else(|| by_hooks(spec, model, golden, generated, gold), |j| Ok(Some(j)))?,
+            Language::C => by_preprocessor(generated, gold)
+                .map_or_else(|| by_call_sites(spec.arch, model, generated, gold), |j| Ok(Some(j)))?,
             Language::Kconfig | Language::Make => None,
         };
     }
@@ -70,24 +71,24 @@ fn by_preprocessor(generated: &[u8], golden: &[u8]) -> Option<String> {
 /// Why the golden hooks are wrong and the generated ones right, when the
 /// model says so and the hook definitions are the header's only
 /// difference.
-fn by_hooks(p: &Ported, golden: &Path, generated: &[u8], gold: &[u8]) -> Result<Option<String>> {
+fn by_hooks(spec: &ArchSpec, model: &CPort, golden: &Path, generated: &[u8], gold: &[u8]) -> Result<Option<String>> {
     let defs = verify::hook_definition_ranges;
     if !equivalent_outside(generated, &defs(generated), gold, &defs(gold)) {
         return Ok(None);
     }
     let golden_contract = contract::read(golden)?;
     let contract = &golden_contract.contract;
-    let TreePort::Read(golden_port) = verify::tree_port(&p.spec, golden, contract)? else { return Ok(None) };
+    let TreePort::Read(golden_port) = verify::tree_port(spec, golden, contract)? else { return Ok(None) };
     let bounds = Bounds::standard();
-    let theirs = verify::check(p.spec.arch, &golden_port, contract, &bounds)?;
-    let ours = verify::check(p.spec.arch, &p.model, contract, &bounds)?;
+    let theirs = verify::check(spec.arch, &golden_port, contract, &bounds)?;
+    let ours = verify::check(spec.arch, model, contract, &bounds)?;
     let Some(property) = theirs.property() else { return Ok(None) };
     if !ours.is_proved() {
         return Ok(None);
     }
     Ok(Some(format!(
         "the golden hooks fail the model: counterexample to \"{property}\" (`archport verify --arch {} --tree {}` prints the trace); the generated hooks are proved ({} states), and the rest of the header is equivalent",
-        p.spec.arch,
+        spec.arch,
         golden.display(),
         ours.states
     )))
@@ -97,7 +98,7 @@ fn by_hooks(p: &Ported, golden: &Path, generated: &[u8], gold: &[u8]) -> Result<
 /// a function whose kmap_local calls the model refutes in the golden
 /// file and proves in the generated one (on the arch's hooks), when that
 /// function is the only difference.
-fn by_call_sites(p: &Ported, generated: &[u8], golden: &[u8]) -> Result<Option<String>> {
+fn by_call_sites(arch: Arch, model: &CPort, generated: &[u8], golden: &[u8]) -> Result<Option<String>> {
     let ours = verify::call_sites::scripts(generated);
     for (name, theirs) in verify::call_sites::scripts(golden) {
         let Some((_, mine)) = ours.iter().find(|(n, _)| *n == name) else { continue };
@@ -108,11 +109,9 @@ fn by_call_sites(p: &Ported, generated: &[u8], golden: &[u8]) -> Result<Option<S
         if !equivalent_outside(generated, &function(generated), golden, &function(golden)) {
             continue;
         }
-        let arch = p.spec.arch;
-        let refuted =
-            verify::call_sites::refute(&p.model.normal, &theirs).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
+        let refuted = verify::call_sites::refute(&model.normal, &theirs).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
         let holds =
-            verify::call_sites::refute(&p.model.normal, mine).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?.is_none();
+            verify::call_sites::refute(&model.normal, mine).map_err(|e| anyhow::anyhow!("{arch}: {e}"))?.is_none();
         if let (Some((property, _)), true) = (refuted, holds) {
             let script = theirs.iter().map(|op| op.to_string()).collect::<Vec<_>>().join(", ");
             return Ok(Some(format!(

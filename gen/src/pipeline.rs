@@ -135,7 +135,7 @@ pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Optio
 pub fn review(p: &Ported, tree: &Path, golden: &Path) -> Result<ArchReview> {
     crate::edit::c::session(|| {
         let mut r = review::review(&p.port, tree, golden, &p.arch_text)?;
-        crate::justify::justify(&mut r, p, golden)?;
+        crate::justify::justify(&mut r, &p.spec, &p.model, golden)?;
         Ok(r)
     })
     .0

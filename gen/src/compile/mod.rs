@@ -18,7 +18,7 @@ mod build_dir;
 mod config;
 mod diagnostics;
 mod front_end;
-mod recipe;
+pub mod recipe;
 mod runner;
 mod scratch;
 mod toolchain;

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::cache::assemble;
+use super::entry::assemble;
 use super::mirror::{find_mirror, Mirror};
 use super::package::{Kernel, Meta};
 use crate::progress::Progress;

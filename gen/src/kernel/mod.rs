@@ -8,6 +8,7 @@
 //! `--tree`, `--golden` and `--golden-patch`.
 
 mod cache;
+mod entry;
 mod fetch;
 mod lock;
 mod manifest;
@@ -22,7 +23,8 @@ use serde::Serialize;
 
 use crate::progress::Progress;
 
-pub use cache::{assemble, open, verify, Action};
+pub use cache::{open, verify, Action};
+pub use entry::assemble;
 pub use mirror::{find_mirror, Mirror};
 pub use package::{Kernel, Layout, Meta};
 

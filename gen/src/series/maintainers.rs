@@ -46,7 +46,7 @@ use std::sync::LazyLock;
 use anyhow::{bail, Context, Result};
 use regex::bytes::Regex;
 
-use super::recipients::{Maintainers, Recipients};
+use super::addressees::{Maintainers, Recipients};
 use email::{byte_regex, format_email, lc, parse_email, Mailmap};
 
 /// A parsed `MAINTAINERS` (and the tree's `.mailmap`): read once, asked

@@ -7,6 +7,8 @@
 //! - `recipients`, `maintainers`: To/Cc from the tree's MAINTAINERS file,
 //!   read in-process as `scripts/get_maintainer.pl` reads it (or, when
 //!   asked, from the script itself, with a timeout);
+//! - `addressees`: the To/Cc and SCM tree of one mail, and their union
+//!   for a cover letter (both sources above build them);
 //! - `range_diff`: each patch against its golden port, or against the
 //!   previous version of the series;
 //! - `checkpatch`: the tree's `scripts/checkpatch.pl` on each patch
@@ -22,6 +24,7 @@
 //! [`render_series`] is pure: it lays out the mails of a series whose
 //! parts `assemble` gathered; the caller writes the files.
 
+pub mod addressees;
 pub mod assemble;
 pub mod checkpatch;
 pub mod date;

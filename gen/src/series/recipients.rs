@@ -21,25 +21,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
 
+pub use super::addressees::{union, Maintainers, Recipients};
 use super::maintainers::MaintainersFile;
 use super::tree_script;
-
-/// The addresses of one mail.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Recipients {
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-}
-
-/// What get_maintainer.pl says about one patch.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Maintainers {
-    pub recipients: Recipients,
-    /// The first SCM tree named (`git git://...`): the most specific one.
-    pub tree: Option<String>,
-}
 
 /// The flags every run uses: MAINTAINERS only, no history.
 pub const BASE_FLAGS: [&str; 2] = ["--no-git", "--no-git-fallback"];
@@ -137,46 +122,6 @@ pub fn parse_roles(output: &str) -> Recipients {
         let kind = role.trim_start_matches('(').split([':', ')']).next().unwrap_or("");
         (address.to_string(), !(kind.contains("list") || kind == "reviewer"))
     }))
-}
-
-impl Recipients {
-    /// `To:` and `Cc:` from addresses in order, each marked whether it
-    /// goes to `To:`; with no `To:` at all, the first `Cc:` moves there.
-    pub fn from_roles(people: impl IntoIterator<Item = (String, bool)>) -> Recipients {
-        let mut r = Recipients::default();
-        for (address, to) in people {
-            if to {
-                r.to.push(address);
-            } else {
-                r.cc.push(address);
-            }
-        }
-        if r.to.is_empty() && !r.cc.is_empty() {
-            r.to.push(r.cc.remove(0));
-        }
-        r
-    }
-}
-
-/// The recipients of a cover letter: everyone any patch goes to, in
-/// first-seen order; an address in some patch's `To:` stays in `To:`.
-pub fn union<'a>(all: impl IntoIterator<Item = &'a Recipients> + Clone) -> Recipients {
-    let mut u = Recipients::default();
-    for r in all.clone() {
-        for a in &r.to {
-            if !u.to.contains(a) {
-                u.to.push(a.clone());
-            }
-        }
-    }
-    for r in all {
-        for a in &r.cc {
-            if !u.to.contains(a) && !u.cc.contains(a) {
-                u.cc.push(a.clone());
-            }
-        }
-    }
-    u
 }
 
 #[cfg(test)]
