@@ -34,3 +34,6 @@ pub mod report;
 pub mod review;
 pub mod series;
 pub mod verify;
+
+#[cfg(test)]
+mod layout_tests;
