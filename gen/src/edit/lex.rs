@@ -93,7 +93,7 @@ pub fn tokens(text: &[u8]) -> Vec<Token> {
         } else {
             i += 1;
         }
-        let text = CompactString::from_utf8_lossy(&b[start..i]);
+        let text = token_text(&b[start..i]);
         out.push(Token { text, line: lines.line_of(start), spaced });
         spaced = false;
     }
@@ -124,6 +124,15 @@ pub fn matching<T: std::borrow::Borrow<Token>>(toks: &[T], open: usize) -> usize
         }
     }
     toks.len()
+}
+
+/// A token's bytes as text: copied as they are when they are UTF-8
+/// (nearly always, and inline), else shown lossily.
+fn token_text(bytes: &[u8]) -> CompactString {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => CompactString::new(s),
+        Err(_) => CompactString::from(String::from_utf8_lossy(bytes)),
+    }
 }
 
 /// Where the lines of the original text start in the joined one.
