@@ -133,14 +133,7 @@ pub fn old_files(tree: &std::path::Path, spec: &ArchSpec) -> Result<HookFiles> {
 /// The operations of the old code in `files` (the tree before the port).
 pub fn old_ops(spec: &ArchSpec, files: &HookFiles) -> Vec<OldOp> {
     let mut out = Vec::new();
-    // Lexed once, read under both settings.
-    let lexed: Vec<(&str, Vec<Token>)> = files.files.iter().map(|(p, text)| (p.as_str(), lex::tokens(text))).collect();
-    for debug in [false, true] {
-        let config = spec.config(debug);
-        let mut scope = Scope::default();
-        for (path, toks) in &lexed {
-            scope.read_tokens(path, toks, &config);
-        }
+    for (debug, _, scope) in files.read_both(spec) {
         let c_effects = &spec.descriptor.c_effects;
         for (name, map) in [(OLD_MAP, true), (OLD_UNMAP, false)] {
             let Some(f) = scope.functions.get(name) else { continue };

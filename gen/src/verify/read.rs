@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use archport_generic::model::{Contract, PortSpec};
 use archport_generic::{GuardedEffect, HardwareFacts, Hook};
 
-use super::cpp::{MacroState, Scope};
+use super::cpp::{Config, MacroState, Scope};
 use super::hook_reader::{read_hook, HookReading, Knowledge};
 use crate::descriptor::ArchSpec;
 use crate::edit::lex::{self, Token};
@@ -84,6 +84,22 @@ pub fn hook_files(tree: &Path, spec: &ArchSpec) -> Result<HookFiles> {
 }
 
 impl HookFiles {
+    /// The files read under each CONFIG_DEBUG_HIGHMEM setting (off, then
+    /// on), as the compiler meets them, each file lexed once: the
+    /// setting, its configuration, and what the files leave in scope.
+    pub fn read_both(&self, spec: &ArchSpec) -> [(bool, Config, Scope); 2] {
+        let lexed: Vec<(&str, Vec<Token>)> =
+            self.files.iter().map(|(p, text)| (p.as_str(), lex::tokens(text))).collect();
+        [false, true].map(|debug| {
+            let config = spec.config(debug);
+            let mut scope = Scope::default();
+            for (path, toks) in &lexed {
+                scope.read_tokens(path, toks, &config);
+            }
+            (debug, config, scope)
+        })
+    }
+
     /// The files as a port leaves them: its post-states laid over them,
     /// the files it deletes gone, the ones it adds in `mm/` added.
     pub fn with_port(mut self, port: &Port) -> HookFiles {
@@ -112,13 +128,7 @@ pub fn read_port(spec: &ArchSpec, files: &HookFiles, contract: &Contract) -> Res
     let mut problems = Vec::new();
     let mut ports = Vec::new();
     let mut notes = Vec::new();
-    let lexed: Vec<(&str, Vec<Token>)> = files.files.iter().map(|(p, text)| (p.as_str(), lex::tokens(text))).collect();
-    for debug in [false, true] {
-        let config = spec.config(debug);
-        let mut scope = Scope::default();
-        for (path, toks) in &lexed {
-            scope.read_tokens(path, toks, &config);
-        }
+    for (_, config, scope) in files.read_both(spec) {
         if let Some(at) = scope.errors.first() {
             problems.push(format!(
                 "{at}: an #error the configuration reaches: the [config] the verdict is for is impossible"
