@@ -30,7 +30,12 @@ pub struct Ported {
 /// Ports one arch from `tree` with the descriptors under `templates`.
 pub fn port_arch(arch: Arch, tree: &Path, templates: &Path) -> Result<Ported> {
     require_generic_code(tree)?;
-    let spec = descriptor::load(templates, arch)?;
+    port_spec(descriptor::load(templates, arch)?, tree, templates)
+}
+
+/// Ports the arch of a loaded descriptor (the tree already checked to
+/// have the generic code).
+fn port_spec(spec: ArchSpec, tree: &Path, templates: &Path) -> Result<Ported> {
     let tpl = Templates::load(templates, &spec)?;
     let inputs = port::read_inputs(tree, &spec)?;
     let port = port::port(&spec, &tpl, &inputs)?;
@@ -71,7 +76,8 @@ pub enum Porting {
 }
 
 /// Ports each arch of `arches` from `tree`, skipping those the tree
-/// already has; failures stay with their arch.
+/// already has; failures stay with their arch. Callers check the tree
+/// with [`require_generic_code`] first, once for every arch.
 pub fn port_each(arches: &[Arch], tree: &Path, templates: &Path, progress: Progress) -> Outcome<Porting> {
     per_arch::each(
         arches,
@@ -81,9 +87,10 @@ pub fn port_each(arches: &[Arch], tree: &Path, templates: &Path, progress: Progr
             if !tree.join(arch.dir()).is_dir() {
                 return Ok(Porting::NotInTree { arch });
             }
-            Ok(match already_ported(arch, tree, templates)? {
+            let spec = descriptor::load(templates, arch)?;
+            Ok(match already_ported(&spec, tree)? {
                 Some(evidence) => Porting::Already { arch, evidence },
-                None => Porting::Ported(Box::new(port_arch(arch, tree, templates)?)),
+                None => Porting::Ported(Box::new(port_spec(spec, tree, templates)?)),
             })
         },
     )
@@ -111,8 +118,7 @@ impl Outcome<Porting> {
 /// Evidence that `tree` already has the arch's port: every Kconfig
 /// `select` the descriptor adds is already there. `None` when the arch
 /// is still to be ported.
-pub fn already_ported(arch: Arch, tree: &Path, templates: &Path) -> Result<Option<String>> {
-    let spec = descriptor::load(templates, arch)?;
+pub fn already_ported(spec: &ArchSpec, tree: &Path) -> Result<Option<String>> {
     let mut evidence = Vec::new();
     for f in &spec.descriptor.files {
         for op in &f.edits {
