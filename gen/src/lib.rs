@@ -20,6 +20,7 @@ pub mod diff_budget;
 pub mod edit;
 pub mod fidelity;
 pub mod golden;
+pub mod host;
 pub mod input;
 pub mod justify;
 pub mod kernel;

@@ -24,7 +24,7 @@ fn root(cache: &Path) -> PathBuf {
 }
 
 fn short_hash(text: &str, len: usize) -> String {
-    sha1_smol::Sha1::from(text).digest().to_string()[..len].to_string()
+    crate::output::manifest::hash(text.as_bytes())[..len].to_string()
 }
 
 impl BuildDir {

@@ -40,14 +40,14 @@ const HOST_TOOLS: [(&str, &str); 5] =
 pub fn find(recipe: &BuildRecipe) -> Result<Toolchain, Vec<Missing>> {
     let mut missing: Vec<Missing> = HOST_TOOLS
         .iter()
-        .filter(|(p, _)| which(p).is_none())
+        .filter(|(p, _)| crate::host::which(p).is_none())
         .map(|(p, pkg)| Missing { program: p.to_string(), package: pkg.to_string() })
         .collect();
     let (program, package, front_end_only) = match recipe.compiler() {
         Compiler::Cross { prefix, package } => (format!("{prefix}gcc"), package.to_string(), false),
         Compiler::FrontEnd(_) => ("gcc".to_string(), "gcc".to_string(), true),
     };
-    let gcc = which(&program);
+    let gcc = crate::host::which(&program);
     if gcc.is_none() && !missing.iter().any(|m| m.program == program) {
         missing.push(Missing { program, package });
     }
@@ -61,16 +61,6 @@ pub fn find(recipe: &BuildRecipe) -> Result<Toolchain, Vec<Missing>> {
 }
 
 /// `program` found on `PATH`.
-fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(program)).find(|p| is_executable(p))
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 fn version_line(gcc: &Path) -> String {
     Command::new(gcc)
         .arg("--version")

@@ -211,8 +211,7 @@ fn shape(tree: &Tree) -> Vec<(u16, Option<&'static str>, Range<usize>, bool)> {
 /// does not hold needs no tree (as when a removal looks again for what
 /// it has just removed).
 fn occurs(text: &[u8], name: &str) -> bool {
-    let name = name.as_bytes();
-    !name.is_empty() && text.windows(name.len()).any(|w| w == name)
+    !name.is_empty() && memchr::memmem::find(text, name.as_bytes()).is_some()
 }
 
 /// The identifier a declarator declares (`*kmap_pte`, `f(void)`, ...).

@@ -131,10 +131,7 @@ impl PrivateApt {
 }
 
 fn which(tool: &str, package: &str) -> Result<()> {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file()))
-        .unwrap_or(false);
-    if !found {
+    if crate::host::which(tool).is_none() {
         bail!("`{tool}` is not installed; archport needs apt-get, dpkg-deb, tar and xz to fetch {package}");
     }
     Ok(())
