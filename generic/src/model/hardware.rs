@@ -586,7 +586,8 @@ impl Platform {
     }
 }
 
-fn pte_name(pte: PteVal) -> String {
+/// A PTE value as traces show it: `P3`, or `none`.
+pub(super) fn pte_name(pte: PteVal) -> String {
     match pte {
         Some(pfn) => format!("P{pfn}"),
         None => "none".to_string(),

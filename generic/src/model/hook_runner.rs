@@ -11,7 +11,7 @@
 //! interrupts off). A hook the port does not define runs the generic
 //! default: nothing, the plain slot, or for `set_pte` a PTE write.
 
-use super::hardware::Platform;
+use super::hardware::{pte_name, Platform};
 use super::layout::{Addr, Layout, Loc};
 use super::narrator::Narrator;
 use super::port::ActiveHooks;
@@ -230,6 +230,3 @@ pub(super) fn slot_of(hooks: &ActiveHooks, layout: &Layout, hook: Hook, idx: Idx
     }
 }
 
-pub(super) fn pte_name(val: PteVal) -> String {
-    val.map_or("none".to_string(), |pfn| format!("P{pfn}"))
-}
