@@ -185,6 +185,7 @@ fn mutants() -> Vec<Mutant> {
         m(Xtensa, Header, xt_unmap, "", Counterexample, "a stale TLB entry survives the unmap"),
         m(Xtensa, Header, xt_unmap, "#define arch_kmap_local_post_unmap(vaddr)\t\\\n\tlocal_flush_tlb_kernel_range(vaddr, vaddr)\n", Counterexample, "an empty range"),
         m(Xtensa, Header, "#define arch_kmap_local_post_unmap(vaddr)", "#define arch_kmap_local_pre_unmap(vaddr)", Counterexample, "speculative fills reload the entry flushed before pte_clear"),
+        m(Xtensa, MmHighmem, xt_idx, format!("#ifdef CONFIG_NOTHING_DECIDES\n{xt_idx}#else\n\treturn type + KM_MAX_IDX * smp_processor_id();\n#endif\n"), Unmodelled, "the colour-aware slot only under a condition no configuration decides"),
         m(Xtensa, MmHighmem, xt_idx, "\t/* the colour-aware slot */\n\treturn (type + KM_MAX_IDX * smp_processor_id()) * DCACHE_N_COLORS + color;\n", Proved, "comments and spacing"),
     ]
 }

@@ -256,7 +256,11 @@ impl Scope {
                         let end = lex::matching(code, i);
                         let at = Loc { file: file.to_string(), line: code[i.saturating_sub(1)].line };
                         let body = code[i + 1..end.min(code.len())].iter().map(|&t| t.clone()).collect();
-                        let undecided = undecided[i].as_deref().cloned();
+                        // Undecided if any of it is: a conditional nothing
+                        // decides inside the body makes the body unknown (the
+                        // first such conditional is the one reported).
+                        let undecided =
+                            undecided[i..=end.min(code.len() - 1)].iter().flatten().next().map(|u| (**u).clone());
                         self.functions.insert(name, Function { params, body, at, undecided });
                         i = end + 1;
                         continue;

@@ -469,7 +469,13 @@ impl Reader<'_> {
         }
         if let Some(f) = self.scope.functions.get(name) {
             if let Some(u) = &f.undecided {
-                self.problem(line, format!("{name}() is defined only where `{}` holds ({})", u.condition, u.at));
+                self.problem(
+                    line,
+                    format!(
+                        "{name}() depends on `{}` ({}), which the configuration does not decide",
+                        u.condition, u.at
+                    ),
+                );
                 return Val::Unknown(name.into());
             }
             let env: BTreeMap<String, Val> = f.params.iter().cloned().zip(args).collect();

@@ -86,6 +86,24 @@ fn arguments_decide_which_page_a_flush_covers() {
 }
 
 #[test]
+fn a_helper_whose_body_nothing_decides_is_unmodelled_not_read_whole() {
+    // The flush is compiled only with CONFIG_FOO, which no configuration
+    // states: the helper's body is not known, so neither is the hook.
+    let helper = "static void helper(unsigned long a)\n{\n#ifdef CONFIG_FOO\n\tflush_page(a);\n#endif\n}\n";
+    let hook = format!("{HOOK} helper(vaddr)\n");
+    let r = read_with(&[&hook, helper], Hook::PostUnmap, false, DcacheKind::Pipt);
+    let what = unmodelled(&r);
+    assert!(what.contains("helper() depends on `#ifdef CONFIG_FOO` (file1.h:3)"), "{what}");
+    // Decided by the configuration, the same body is read as it compiles.
+    let decided = helper.replace("CONFIG_FOO", "CONFIG_DEBUG_HIGHMEM");
+    assert_eq!(
+        effects(&read_with(&[&hook, &decided], Hook::PostUnmap, true, DcacheKind::Pipt)),
+        [Effect::TlbFlushPage]
+    );
+    assert_eq!(effects(&read_with(&[&hook, &decided], Hook::PostUnmap, false, DcacheKind::Pipt)), []);
+}
+
+#[test]
 fn control_flow_runs_as_c_runs_it() {
     let body = |b: &str| read(&format!("{HOOK} do {{ {b} }} while (0)\n"));
     assert_eq!(effects(&body("flush_page(vaddr); flush_all();")), [Effect::TlbFlushPage, Effect::TlbFlushAll]);
