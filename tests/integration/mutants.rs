@@ -114,6 +114,7 @@ fn mutants() -> Vec<Mutant> {
         m(Arm, Header, "#ifdef CONFIG_ARM_ERRATA_798181\n", "#if 1\n", Counterexample, "ARCH_NEEDS_KMAP_HIGH_GET undefined: no high_get"),
         m(Arm, Header, arm_post_map, "#define arch_kmap_local_post_map(vaddr, pteval)\t\\\n\tlocal_flush_tlb_kernel_page(0)\n", Counterexample, "address 0, not the slot"),
         m(Arm, Header, arm_post_map, "#define arch_kmap_local_post_map(vaddr, pteval)\t\\\n\tdo { local_flush_tlb_kernel_page(vaddr); local_flush_tlb_kernel_page(vaddr); } while (0)\n", Proved, "a second flush of the same entry"),
+        m(Arm, Header, arm_post_unmap, "#define arch_kmap_local_post_unmap(vaddr)\t\\\n\tdo { tlb_flush_wanted && local_flush_tlb_kernel_page(vaddr); } while (0)\n", Unmodelled, "the flush only as a flag no one decides says"),
         m(Arm, Header, arm_post_unmap, format!("{arm_post_unmap}#undef arch_kmap_local_post_map\n"), Counterexample, "post_map #undef-ined after its definition"),
         m(Arm, Header, arm_post_unmap, "#define arch_kmap_local_post_unmap(vaddr)\t\\\n\tdo { local_flush_tlb_kernel_page(vaddr); local_flush_bp_all(); } while (0)\n", Unmodelled, "a call [c_effects] does not list"),
         m(Arm, Header, "\tif (cache_is_vivt())\t\t\t\t\t\t\\\n", "\tif (cache_is_vivt() && some_flag)\t\t\t\t\\\n", Unmodelled, "a condition neither the configuration nor the facts decide"),

@@ -354,11 +354,21 @@ impl Reader<'_> {
             Expr::Binary(op @ ("&&" | "||"), a, b) => match (*op, self.eval(a, env)) {
                 ("&&", Val::Int(0)) => Val::Int(0),
                 ("||", Val::Int(x)) if x != 0 => Val::Int(1),
-                (_, x) => match (op, x, self.eval(b, env)) {
-                    (&"&&", _, Val::Int(0)) => Val::Int(0),
-                    (&"||", _, Val::Int(y)) if y != 0 => Val::Int(1),
-                    (op, x, y) => binary(op, x, y),
-                },
+                (_, x) => {
+                    let before = self.effects.len();
+                    let y = self.eval(b, env);
+                    if !matches!(x, Val::Int(_)) && self.effects.len() > before {
+                        self.problem(
+                            first_line(b),
+                            format!("`{op}` does what its right side does only as its left side decides, which the configuration and the facts do not ({})", describe(&x)),
+                        );
+                    }
+                    match (op, x, y) {
+                        (&"&&", _, Val::Int(0)) => Val::Int(0),
+                        (&"||", _, Val::Int(y)) if y != 0 => Val::Int(1),
+                        (op, x, y) => binary(op, x, y),
+                    }
+                }
             },
             Expr::Binary(op, a, b) => {
                 let (x, y) = (self.eval(a, env), self.eval(b, env));
@@ -367,7 +377,20 @@ impl Reader<'_> {
             Expr::Ternary(c, a, b) => match self.eval(c, env) {
                 Val::Int(0) => self.eval(b, env),
                 Val::Int(_) => self.eval(a, env),
-                v => Val::Unknown(format!("a `?:` on {}", describe(&v))),
+                v => {
+                    // Either branch may run: what they do is not known
+                    // (each runs on a copy, so neither decides a local).
+                    let before = self.effects.len();
+                    self.eval(a, &mut env.clone());
+                    self.eval(b, &mut env.clone());
+                    if self.effects.len() > before {
+                        self.problem(
+                            first_line(c),
+                            format!("a `?:` whose branches do different things, on {}, which the configuration and the facts do not decide", describe(&v)),
+                        );
+                    }
+                    Val::Unknown(format!("a `?:` on {}", describe(&v)))
+                }
             },
             Expr::Assign(target, value) => {
                 let v = self.eval(value, env);
@@ -376,7 +399,13 @@ impl Reader<'_> {
                         env.insert(name.clone(), v.clone());
                         v
                     }
-                    _ => Val::Unknown("an assignment through a pointer".into()),
+                    _ => {
+                        self.problem(
+                            first_line(target),
+                            "an assignment through a pointer, which the reader does not follow".into(),
+                        );
+                        Val::Unknown("an assignment through a pointer".into())
+                    }
                 }
             }
             Expr::Opaque(what, _) => Val::Unknown(what.clone()),
@@ -691,6 +720,20 @@ fn describe(v: &Val) -> String {
         Val::Mm => "&init_mm".into(),
         Val::Index(_) => "an index expression".into(),
         Val::Unknown(what) => format!("`{what}`"),
+    }
+}
+
+/// The line an expression starts on, from the first token that keeps one.
+fn first_line(e: &Expr) -> u32 {
+    match e {
+        Expr::Ident(_, line) | Expr::Call { line, .. } | Expr::Opaque(_, line) | Expr::Unparsed(_, line) => *line,
+        Expr::Int(_) | Expr::Str => 0,
+        Expr::Unary(_, a) | Expr::Cast(a) => first_line(a),
+        Expr::Binary(_, a, b) | Expr::Assign(a, b) => match first_line(a) {
+            0 => first_line(b),
+            l => l,
+        },
+        Expr::Ternary(c, a, b) => [c, a, b].into_iter().map(|e| first_line(e)).find(|&l| l != 0).unwrap_or(0),
     }
 }
 

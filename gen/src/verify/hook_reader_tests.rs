@@ -116,6 +116,23 @@ fn control_flow_runs_as_c_runs_it() {
 }
 
 #[test]
+fn what_an_undecided_operand_guards_is_unmodelled_not_run_or_dropped() {
+    let body = |b: &str| read(&format!("{HOOK} do {{ {b} }} while (0)\n"));
+    // Decided: C's short circuit.
+    assert_eq!(effects(&body("1 && flush_page(vaddr);")), [Effect::TlbFlushPage]);
+    assert_eq!(effects(&body("0 && flush_page(vaddr);")), []);
+    assert_eq!(effects(&body("0 ? flush_all() : flush_page(vaddr);")), [Effect::TlbFlushPage]);
+    // Undecided: the flush may or may not run.
+    assert!(unmodelled(&body("some_flag && flush_page(vaddr);")).contains("`&&` does what its right side does"));
+    assert!(unmodelled(&body("some_flag || flush_page(vaddr);")).contains("`||` does what its right side does"));
+    assert!(unmodelled(&body("some_flag ? flush_page(vaddr) : 0;")).contains("a `?:` whose branches"));
+    // An undecided operand without effects changes nothing.
+    assert_eq!(effects(&body("some_flag && 1; flush_page(vaddr);")), [Effect::TlbFlushPage]);
+    // A store through a pointer (a PTE written by hand) is not followed.
+    assert!(unmodelled(&body("*ptep = pteval; flush_page(vaddr);")).contains("an assignment through a pointer"));
+}
+
+#[test]
 fn the_preprocessor_decides_what_is_compiled() {
     let debug_only = format!("#ifdef CONFIG_DEBUG_HIGHMEM\n{HOOK} flush_page(vaddr)\n#endif\n");
     assert!(matches!(read(&debug_only), HookReading::Default { .. }), "without DEBUG_HIGHMEM the default runs");

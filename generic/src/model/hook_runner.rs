@@ -229,4 +229,3 @@ pub(super) fn slot_of(hooks: &ActiveHooks, layout: &Layout, hook: Hook, idx: Idx
         layout.calc_idx(idx, cpu)
     }
 }
-
