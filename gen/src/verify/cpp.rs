@@ -577,8 +577,10 @@ fn apply(op: &str, a: Val, b: Val) -> Val {
         ">" => i64::from(x > y),
         "<=" => i64::from(x <= y),
         ">=" => i64::from(x >= y),
-        "<<" => x.checked_shl(y as u32).unwrap_or(0),
-        ">>" => x.checked_shr(y as u32).unwrap_or(0),
+        // A shift by a negative count or past the width is undefined in
+        // C: undecided, not 0.
+        "<<" => return u32::try_from(y).ok().and_then(|y| x.checked_shl(y)).map_or(Val::Unknown, Val::Known),
+        ">>" => return u32::try_from(y).ok().and_then(|y| x.checked_shr(y)).map_or(Val::Unknown, Val::Known),
         "+" => x.wrapping_add(y),
         "-" => x.wrapping_sub(y),
         "*" => x.wrapping_mul(y),

@@ -108,6 +108,9 @@ fn if_arithmetic_binds_as_c_does_and_never_overflows() {
 #if 1 ^ 1 | 2 == 2
 #define XOR bound_below_or
 #endif
+#if (1 << 64) == 0 || (1 << -1) == 0
+#define SHIFT_PAST_WIDTH taken
+#endif
 #if (-9223372036854775807 - 1) / -1
 #define OVERFLOW taken
 #elif 1
@@ -117,6 +120,8 @@ fn if_arithmetic_binds_as_c_does_and_never_overflows() {
     let s = read(text, &Config::default());
     // `1 ^ 1 | 2 == 2` is `(1 ^ 1) | (2 == 2)` = 1; read as `1 ^ (1 | 2) == 2` it would be 0.
     assert_eq!(defined(&s, "XOR").as_deref(), Some("bound_below_or"));
+    // A shift past the width or by a negative count is undefined: not 0.
+    assert_eq!(defined(&s, "SHIFT_PAST_WIDTH"), None);
     // i64::MIN / -1 is undecided (no panic), so neither branch is known.
     assert_eq!(defined(&s, "OVERFLOW"), None);
     assert_eq!(defined(&s, "OVERFLOW_ELSE"), None);

@@ -540,7 +540,13 @@ impl Reader<'_> {
                 self.effects.push(Effect::IrqEnable);
                 Val::Int(0)
             }
-            "barrier" | "BUILD_BUG_ON" | "BUG_ON" | "WARN_ON" | "WARN_ON_ONCE" => Val::Int(0),
+            "barrier" | "BUILD_BUG_ON" | "BUG_ON" => Val::Int(0),
+            // WARN_ON() returns what it tests; it decides an `if` only as
+            // far as its argument is known.
+            "WARN_ON" | "WARN_ON_ONCE" => match args.first() {
+                Some(Val::Int(x)) => Val::Int(i64::from(*x != 0)),
+                _ => Val::Unknown(format!("what {name}() tests")),
+            },
             "set_pte_at" => {
                 self.pte_write(args.get(2), args.get(3), line);
                 Val::Int(0)

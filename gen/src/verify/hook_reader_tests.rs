@@ -128,6 +128,10 @@ fn what_an_undecided_operand_guards_is_unmodelled_not_run_or_dropped() {
     assert!(unmodelled(&body("some_flag ? flush_page(vaddr) : 0;")).contains("a `?:` whose branches"));
     // An undecided operand without effects changes nothing.
     assert_eq!(effects(&body("some_flag && 1; flush_page(vaddr);")), [Effect::TlbFlushPage]);
+    // WARN_ON() returns what it tests.
+    assert_eq!(effects(&body("if (WARN_ON(0)) return; flush_page(vaddr);")), [Effect::TlbFlushPage]);
+    assert_eq!(effects(&body("if (WARN_ON(1)) return; flush_page(vaddr);")), []);
+    assert!(unmodelled(&body("if (WARN_ON(some_flag)) return; flush_page(vaddr);")).contains("WARN_ON() tests"));
     // A store through a pointer (a PTE written by hand) is not followed.
     assert!(unmodelled(&body("*ptep = pteval; flush_page(vaddr);")).contains("an assignment through a pointer"));
 }
