@@ -185,11 +185,33 @@ fn a_named_arch_without_its_compiler_is_skipped_with_the_package_to_install() {
 #[test]
 fn clean_removes_the_build_folders_and_nothing_else() {
     let cache = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(cache.path().join("build/arm-0123/tree")).unwrap();
+    std::fs::create_dir_all(cache.path().join("build/arm-0123456789abcdef/tree")).unwrap();
     std::fs::write(cache.path().join("keep"), "").unwrap();
     let out = archport_env(&["compile", "--clean"], &[("ARCHPORT_CACHE", cache.path().to_str().unwrap())]);
     assert_status(&out, 0);
     assert!(stdout(&out).contains("removed"), "{}", stdout(&out));
     assert!(!cache.path().join("build").exists());
     assert!(Path::new(&cache.path().join("keep")).exists());
+}
+
+#[test]
+fn clean_leaves_what_archport_did_not_build_in_a_build_folder() {
+    // `--cache` pointed at a folder whose `build/` is the user's own.
+    let cache = tempfile::tempdir().unwrap();
+    let build = cache.path().join("build");
+    std::fs::create_dir_all(build.join("x86-fedcba9876543210/obj")).unwrap();
+    std::fs::create_dir_all(build.join("release")).unwrap();
+    std::fs::write(build.join("release/vmlinux"), "mine").unwrap();
+    std::fs::write(build.join("notes.txt"), "mine").unwrap();
+    std::fs::create_dir_all(cache.path().join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(cache.path().join("elsewhere"), build.join("arm-0123456789abcdef")).unwrap();
+    let out = archport_env(&["compile", "--clean"], &[("ARCHPORT_CACHE", cache.path().to_str().unwrap())]);
+    assert_status(&out, 0);
+    assert!(!build.join("x86-fedcba9876543210").exists(), "archport's build folder goes");
+    assert_eq!(std::fs::read_to_string(build.join("release/vmlinux")).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(build.join("notes.txt")).unwrap(), "mine");
+    assert!(
+        build.join("arm-0123456789abcdef").is_symlink() && cache.path().join("elsewhere").is_dir(),
+        "a link is not followed"
+    );
 }

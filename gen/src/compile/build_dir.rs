@@ -68,17 +68,50 @@ impl BuildDir {
     }
 }
 
-/// Removes every build folder under `cache`; returns the folder removed,
-/// if there was one.
+/// Removes every build folder archport made under `cache` (and the
+/// `build` folder itself once nothing else is in it); returns that
+/// folder when something was removed. Anything else there, put by hand
+/// or by another program, stays: `--cache` may point anywhere.
 pub fn clean(cache: &Path) -> Result<Option<PathBuf>> {
     let dir = root(cache);
-    if !dir.exists() {
-        return Ok(None);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(None) };
+    let mut removed = false;
+    for e in entries {
+        let e = e.with_context(|| format!("listing {}", dir.display()))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        // A folder, not a link to one, named as `BuildDir::open` names
+        // them; or one an interrupted clean had moved away.
+        let ours = is_build_folder(&name) || removing_of(&name).is_some_and(is_build_folder);
+        if !ours || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        // Renamed first, so a build starting meanwhile starts afresh
+        // instead of finding half a folder.
+        let doomed = match removing_of(&name) {
+            Some(_) => e.path(),
+            None => dir.join(format!(".removing-{name}-{}", std::process::id())),
+        };
+        if doomed != e.path() {
+            std::fs::rename(e.path(), &doomed).with_context(|| format!("moving {} away", e.path().display()))?;
+        }
+        std::fs::remove_dir_all(&doomed).with_context(|| format!("removing {}", doomed.display()))?;
+        removed = true;
     }
-    // Renamed first, so a build starting meanwhile starts afresh instead
-    // of finding half a folder.
-    let doomed = cache.join(format!(".build-removing-{}", std::process::id()));
-    std::fs::rename(&dir, &doomed).with_context(|| format!("moving {} away", dir.display()))?;
-    std::fs::remove_dir_all(&doomed).with_context(|| format!("removing {}", doomed.display()))?;
-    Ok(Some(dir))
+    // Fails, and so keeps it, when anything else is left in it.
+    let _ = std::fs::remove_dir(&dir);
+    Ok(removed.then_some(dir))
+}
+
+/// `<arch>-<16 hex digits>`: the name of a build folder archport makes.
+fn is_build_folder(name: &str) -> bool {
+    name.rsplit_once('-').is_some_and(|(arch, hash)| {
+        arch.parse::<Arch>().is_ok() && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// The build folder a `.removing-<folder>-<pid>` name was moved from.
+fn removing_of(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(".removing-")?;
+    let (folder, pid) = rest.rsplit_once('-')?;
+    pid.bytes().all(|b| b.is_ascii_digit()).then_some(folder)
 }
