@@ -178,3 +178,23 @@ fn a_second_writer_into_the_same_folder_is_refused() {
     drop(lock);
     assert_status(&archport(&["port", "--quiet", "--arch", "csky", "--out", s(out.path())]), 0);
 }
+
+#[test]
+fn a_manifest_another_user_left_above_the_folder_claims_nothing() {
+    // archport writes T (its manifest lists T/arm/...), then the manifest
+    // becomes another user's, as one left in a shared /tmp would be.
+    let top = tempfile::tempdir().unwrap();
+    assert_status(&archport(&["port", "--quiet", "--arch", "arm", "--out", s(top.path())]), 0);
+    let manifest = top.path().join(".archport-manifest");
+    let c = std::ffi::CString::new(s(&manifest)).unwrap();
+    // SAFETY: chown on a path this test owns; fails unless root.
+    if unsafe { libc::chown(c.as_ptr(), 65534, 65534) } != 0 {
+        eprintln!("skipped: changing a file's owner needs root");
+        return;
+    }
+    let inner = top.path().join("arm");
+    let before = read_tree(&inner);
+    // Its files are not this user's archport's to replace or delete.
+    refused(&archport(&["port", "--quiet", "--arch", "csky", "--out", s(&inner)]), "archport did not write");
+    assert_eq!(read_tree(&inner), before, "nothing under it touched");
+}

@@ -339,11 +339,17 @@ fn read_regular(path: &Path) -> Result<Option<Vec<u8>>> {
     }
 }
 
-/// The manifests of `root` and the folders above it.
+/// The manifests of `root` and the folders above it that this user
+/// wrote: a manifest another user left in a shared folder (`/tmp`) must
+/// not make files below it archport's to replace or delete.
 fn manifests_above(root: &Path) -> Result<Vec<(PathBuf, Manifest)>> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let me = unsafe { libc::geteuid() };
     let mut out = Vec::new();
     for dir in root.ancestors() {
-        if dir.join(MANIFEST).is_file() {
+        let mine = std::fs::symlink_metadata(dir.join(MANIFEST)).is_ok_and(|m| m.is_file() && m.uid() == me);
+        if mine {
             out.push((dir.to_path_buf(), Manifest::read(dir)?));
         }
     }
