@@ -226,6 +226,9 @@ fn hand_edits_and_stray_files_stay_the_users() {
     let o = archport(&["review", "--golden-dir", gs, "--accept-all"]);
     assert_status(&o, 2);
     assert!(stderr(&o).contains("pass --force"), "{}", stderr(&o));
+    // The review went on past the edited file to the next change.
+    assert!(stderr(&o).contains("2 change(s) not applied"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stale.h is no longer generated"), "{}", stderr(&o));
     let o = archport(&["review", "--golden-dir", gs, "--accept-all", "--force"]);
     assert_status(&o, 2);
     assert!(stderr(&o).contains("stale.h is no longer generated, but archport did not write it"), "{}", stderr(&o));

@@ -74,7 +74,33 @@ pub fn run(args: &ReviewArgs, global: &GlobalArgs) -> Result<ExitCode> {
         false => OutputDir::open_beside("--golden-dir", dir, &inputs()?)?,
     };
     let pending = blessed::pending(&out)?;
-    let mut decided = Vec::new();
+    let (decided, refused) = walk(&mut out, &pending, mode, dir, global)?;
+    let left = pending.len() - decided.iter().filter(|(_, d)| *d != Decision::Skip).count();
+    match global.format {
+        Format::Json => print_json(&serde_json::json!({
+            "golden_dir": shown_path(dir),
+            "changes": decided.iter().map(|(p, d)| Outcome { file: &p.file, change: &p.change, decision: *d }).collect::<Vec<_>>(),
+            "left": left,
+        }))?,
+        Format::Text => emit(&summary(&decided, left, dir, mode))?,
+    }
+    if !refused.is_empty() {
+        bail!("{} change(s) not applied, the rest of the review went on:\n  {}", refused.len(), refused.join("\n  "));
+    }
+    Ok(if left == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Shows and decides each pending change in turn. A change that cannot
+/// be applied (a file the user edited, without --force) is refused with
+/// its reason and the walk goes on: the decisions made, and the refusals.
+fn walk<'p>(
+    out: &mut OutputDir,
+    pending: &'p [Pending],
+    mode: Mode,
+    dir: &std::path::Path,
+    global: &GlobalArgs,
+) -> Result<(Vec<(&'p Pending, Decision)>, Vec<String>)> {
+    let (mut decided, mut refused) = (Vec::new(), Vec::new());
     for (i, p) in pending.iter().enumerate() {
         if global.format == Format::Text && !(global.quiet && matches!(mode, Mode::All(_))) {
             emit(&show(p, i + 1, pending.len(), global))?;
@@ -87,19 +113,12 @@ pub fn run(args: &ReviewArgs, global: &GlobalArgs) -> Result<ExitCode> {
                 None => break,
             },
         };
-        blessed::decide(&mut out, p, decision).with_context(|| format!("{}: {}", shown_path(dir), p.file))?;
-        decided.push((p, decision));
+        match blessed::decide(out, p, decision) {
+            Ok(()) => decided.push((p, decision)),
+            Err(e) => refused.push(format!("{}: {}: {e:#}", shown_path(dir), p.file)),
+        }
     }
-    let left = pending.len() - decided.iter().filter(|(_, d)| *d != Decision::Skip).count();
-    match global.format {
-        Format::Json => print_json(&serde_json::json!({
-            "golden_dir": shown_path(dir),
-            "changes": decided.iter().map(|(p, d)| Outcome { file: &p.file, change: &p.change, decision: *d }).collect::<Vec<_>>(),
-            "left": left,
-        }))?,
-        Format::Text => emit(&summary(&decided, left, dir, mode))?,
-    }
-    Ok(if left == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok((decided, refused))
 }
 
 /// How the flags and the terminal say to decide; never accepting in CI.
