@@ -30,7 +30,7 @@ use crate::descriptor::ArchSpec;
 use crate::edit::lex::c_tokens;
 use crate::fidelity::{FileStatus, Language};
 use crate::review::ArchReview;
-use crate::verify::{self, contract, CPort, TreePort};
+use crate::verify::{self, contract, CPort};
 
 /// Fills in the justification of every file of `review` that differs
 /// and that a mechanical check shows to be the golden port's fault.
@@ -77,11 +77,9 @@ fn by_hooks(spec: &ArchSpec, model: &CPort, golden: &Path, generated: &[u8], gol
         return Ok(None);
     }
     let golden_contract = contract::read(golden)?;
-    let contract = &golden_contract.contract;
-    let TreePort::Read(golden_port) = verify::tree_port(spec, golden, contract)? else { return Ok(None) };
     let bounds = Bounds::standard();
-    let theirs = verify::check(spec.arch, &golden_port, contract, &bounds)?;
-    let ours = verify::check(spec.arch, model, contract, &bounds)?;
+    let theirs = verify::tree_verdict(spec, golden, &golden_contract, &bounds)?;
+    let ours = verify::check_under(spec.arch, model, &golden_contract, &bounds)?;
     let Some(property) = theirs.property() else { return Ok(None) };
     if !ours.is_proved() {
         return Ok(None);

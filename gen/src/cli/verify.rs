@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::{emit, exit_status, print_json, shown_path, ArchArgs, DataArgs, Format, GlobalArgs};
 use crate::arch::Arch;
-use crate::descriptor::{self, ArchSpec};
+use crate::descriptor;
 use crate::kernel::Kernel;
 use crate::per_arch::{self, Failure};
 use crate::pipeline;
-use crate::verify::{self, contract, old_code, ArchVerdict, Outcome, TreePort};
+use crate::verify::{self, contract, old_code, ArchVerdict, Outcome};
 
 pub const AFTER_HELP: &str = "Examples:\n  archport verify                         # the generated ports\n  \
 archport verify --tree ~/linux-rt       # the hooks a tree defines (golden ports, or yours)\n  \
@@ -175,7 +175,7 @@ fn check_arch(
             Ok((verdict, old_code::compare(&spec, &p.model, &ops, contract)?))
         }
         Subject::Tree(t) => {
-            Ok((tree_verdict(&spec, t, tree_contract.as_ref().expect("read for a tree"), bounds)?, Vec::new()))
+            Ok((verify::tree_verdict(&spec, t, tree_contract.as_ref().expect("read for a tree"), bounds)?, Vec::new()))
         }
     }
 }
@@ -214,25 +214,6 @@ fn print(
         }
         Format::Text => emit(&text(results, old, variants, tree, contract, tree_contract.as_ref(), global.quiet)),
     }
-}
-
-/// The verdict on what a tree holds for one arch.
-fn tree_verdict(spec: &ArchSpec, tree: &Path, c: &contract::TreeContract, bounds: &Bounds) -> Result<ArchVerdict> {
-    let arch = spec.arch;
-    if !c.unknown_hooks.is_empty() {
-        let what = c
-            .unknown_hooks
-            .iter()
-            .map(|h| format!("{h}: the generic code calls a hook the model has no meaning for"))
-            .collect();
-        return Ok(ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new()));
-    }
-    Ok(match verify::tree_port(spec, tree, &c.contract)? {
-        TreePort::Read(port) => verify::check(arch, &port, &c.contract, bounds)?,
-        TreePort::Unmodelled(what) => ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new()),
-        TreePort::NotPorted(why) => ArchVerdict::without_check(arch, Outcome::NotPorted { why }, Vec::new()),
-        TreePort::NotInTree => ArchVerdict::without_check(arch, Outcome::NotInTree, Vec::new()),
-    })
 }
 
 /// The generic code changed three ways, each run with every selected

@@ -11,7 +11,7 @@ use super::{ArchEntry, HookEntry, ModelEntry, OldCodeRow};
 use crate::descriptor::{ArchSpec, HookBody};
 use crate::pipeline;
 use crate::series;
-use crate::verify::{self, contract, old_code, ArchVerdict, Outcome, TreePort};
+use crate::verify::{self, contract, old_code, ArchVerdict, Outcome};
 
 /// Everything the report shows about one ported arch. Paths of the
 /// trees are shown by their role (`<golden tree>`), never as the
@@ -64,13 +64,8 @@ pub fn model_entry(p: &pipeline::Ported, tree: &Path, golden: &Path) -> Result<M
     let golden_contract = contract::read(golden)?;
     let contract = &golden_contract.contract;
     let bounds = Bounds::standard();
-    let ours = verify::check(spec.arch, &p.model, contract, &bounds)?;
-    let theirs = match verify::tree_port(spec, golden, contract)? {
-        TreePort::Read(port) => verify::check(spec.arch, &port, contract, &bounds)?,
-        TreePort::Unmodelled(what) => ArchVerdict::without_check(spec.arch, Outcome::Unmodelled { what }, Vec::new()),
-        TreePort::NotPorted(why) => ArchVerdict::without_check(spec.arch, Outcome::NotPorted { why }, Vec::new()),
-        TreePort::NotInTree => ArchVerdict::without_check(spec.arch, Outcome::NotInTree, Vec::new()),
-    };
+    let ours = verify::check_under(spec.arch, &p.model, &golden_contract, &bounds)?;
+    let theirs = verify::tree_verdict(spec, golden, &golden_contract, &bounds)?;
     let detail = |v: &ArchVerdict| match &v.outcome {
         Outcome::Proved => format!("{} states explored", v.states),
         Outcome::Counterexample { property, .. } => format!("breaks \"{property}\" ({} states explored)", v.states),

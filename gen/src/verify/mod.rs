@@ -34,7 +34,7 @@ use archport_generic::Hook;
 use crate::arch::Arch;
 
 pub use read::{declared_port, generated_port, hook_files, read_port, tree_port, CPort, HookFiles, TreePort};
-pub use verdict::{check, check_declared, ArchVerdict, Outcome, Status};
+pub use verdict::{check, check_declared, check_under, tree_verdict, ArchVerdict, Outcome, Status};
 
 /// Where an arch's hooks live.
 pub fn hooks_header(arch: Arch) -> String {

@@ -12,8 +12,10 @@ use anyhow::Result;
 use archport_generic::model::{self, Bounds, Case, Contract, PortSpec, Trace};
 use serde::Serialize;
 
-use super::read::CPort;
+use super::contract::TreeContract;
+use super::read::{tree_port, CPort, TreePort};
 use crate::arch::Arch;
+use crate::descriptor::ArchSpec;
 
 /// What the model says of a port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -113,6 +115,42 @@ impl ArchVerdict {
     }
 }
 
+/// [`check`] against a tree's generic code: unmodelled, naming each,
+/// when that code calls a hook the model has no meaning for (a verdict
+/// would not be about what the tree does).
+pub fn check_under(arch: Arch, port: &CPort, c: &TreeContract, bounds: &Bounds) -> Result<ArchVerdict> {
+    match unknown_hooks(arch, c) {
+        Some(v) => Ok(v),
+        None => check(arch, port, &c.contract, bounds),
+    }
+}
+
+/// The verdict on the hooks `tree` holds for the arch, under the tree's
+/// own generic code `c`.
+pub fn tree_verdict(spec: &ArchSpec, tree: &std::path::Path, c: &TreeContract, bounds: &Bounds) -> Result<ArchVerdict> {
+    let arch = spec.arch;
+    if let Some(v) = unknown_hooks(arch, c) {
+        return Ok(v);
+    }
+    Ok(match tree_port(spec, tree, &c.contract)? {
+        TreePort::Read(port) => check(arch, &port, &c.contract, bounds)?,
+        TreePort::Unmodelled(what) => ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new()),
+        TreePort::NotPorted(why) => ArchVerdict::without_check(arch, Outcome::NotPorted { why }, Vec::new()),
+        TreePort::NotInTree => ArchVerdict::without_check(arch, Outcome::NotInTree, Vec::new()),
+    })
+}
+
+fn unknown_hooks(arch: Arch, c: &TreeContract) -> Option<ArchVerdict> {
+    (!c.unknown_hooks.is_empty()).then(|| {
+        let what = c
+            .unknown_hooks
+            .iter()
+            .map(|h| format!("{h}: the generic code calls a hook the model has no meaning for"))
+            .collect();
+        ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new())
+    })
+}
+
 /// Checks `port` under `contract` in every case its hardware facts call
 /// for within `bounds`; the first broken case ends the check.
 pub fn check(arch: Arch, port: &CPort, contract: &Contract, bounds: &Bounds) -> Result<ArchVerdict> {
@@ -175,4 +213,34 @@ fn memo_check_all(port: &CPort, contract: &Contract, cases: &[Case]) -> Result<V
         }
     }
     Ok(out.into_iter().map(|v| v.expect("every case checked")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use archport_generic::model::PortSpec;
+    use archport_generic::{DcacheKind, HardwareFacts};
+
+    use super::*;
+
+    #[test]
+    fn generic_code_calling_a_hook_the_model_does_not_know_is_unmodelled_for_every_caller() {
+        let facts = HardwareFacts {
+            tlb_keeps_stale: true,
+            tlb_caches_cleared_pte: false,
+            tlb_refill_from_pte: true,
+            tlb_speculative_fill: false,
+            dcache: DcacheKind::Pipt,
+            dcache_colours: 1,
+            writeback_needs_translation: false,
+            lazy_mmu: false,
+        };
+        let port = CPort::uniform(PortSpec::new(facts));
+        let known = TreeContract { contract: Contract::linux_5_10(), unknown_hooks: Vec::new() };
+        let v = check_under(Arch::Arm, &port, &known, &Bounds::standard()).unwrap();
+        assert!(!matches!(v.outcome, Outcome::Unmodelled { .. }), "{:?}", v.outcome);
+        let unknown = TreeContract { unknown_hooks: vec!["mm/highmem.c:9: arch_kmap_local_frob()".into()], ..known };
+        let v = check_under(Arch::Arm, &port, &unknown, &Bounds::standard()).unwrap();
+        let Outcome::Unmodelled { what } = &v.outcome else { panic!("{:?}", v.outcome) };
+        assert!(what[0].contains("mm/highmem.c:9: arch_kmap_local_frob()"), "{what:?}");
+    }
 }
