@@ -90,6 +90,9 @@ pub fn run(args: &ReviewArgs, global: &GlobalArgs) -> Result<ExitCode> {
     Ok(if left == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// The changes decided, each with its decision.
+type Decided<'p> = Vec<(&'p Pending, Decision)>;
+
 /// Shows and decides each pending change in turn. A change that cannot
 /// be applied (a file the user edited, without --force) is refused with
 /// its reason and the walk goes on: the decisions made, and the refusals.
@@ -99,7 +102,7 @@ fn walk<'p>(
     mode: Mode,
     dir: &std::path::Path,
     global: &GlobalArgs,
-) -> Result<(Vec<(&'p Pending, Decision)>, Vec<String>)> {
+) -> Result<(Decided<'p>, Vec<String>)> {
     let (mut decided, mut refused) = (Vec::new(), Vec::new());
     for (i, p) in pending.iter().enumerate() {
         if global.format == Format::Text && !(global.quiet && matches!(mode, Mode::All(_))) {
