@@ -126,7 +126,8 @@ impl Scope {
                 let end = toks[i..].iter().position(|t| t.text == "\n").map_or(toks.len(), |p| i + p);
                 let line = &toks[i + 1..end];
                 let loc = Loc { file: file.to_string(), line: toks[i].line };
-                let guard = is_include_guard(line, &toks[(end + 1).min(toks.len())..]);
+                // Only the file's first directive can be its include guard.
+                let guard = i == 0 && is_include_guard(line, &toks[(end + 1).min(toks.len())..], &self.macros);
                 self.directive(line, loc, config, guard, &mut frames);
                 undecided = undecided_of(&frames).map(Rc::new);
                 i = end + 1;
@@ -276,14 +277,24 @@ impl Scope {
     }
 }
 
-/// `#ifndef NAME` right before `#define NAME`, of a name not seen yet: a
-/// header's include guard, taken as the compiler takes it the first time.
-fn is_include_guard(line: &[Token], after: &[Token]) -> bool {
+/// `#ifndef NAME` right before `#define NAME` with no body or a single
+/// token, of a name not seen yet: a header's include guard, taken as the
+/// compiler takes it the first time. Anything else (the fallback idiom
+/// `#ifndef flush_x` / `#define flush_x() ...`, whose name an unread
+/// header may define) is an ordinary `#ifndef`.
+fn is_include_guard(line: &[Token], after: &[Token], macros: &BTreeMap<String, MacroState>) -> bool {
     let name = match line {
         [d, n] if d.text == "ifndef" => &n.text,
         _ => return false,
     };
-    matches!(after, [h, d, n, ..] if h.text == "#" && d.text == "define" && n.text == name)
+    let defines_it = match after {
+        [h, d, n, rest @ ..] if h.text == "#" && d.text == "define" && n.text == name => {
+            // No body, or one token, before the line ends.
+            rest.first().is_none_or(|t| t.text == "\n") || rest.get(1).is_none_or(|t| t.text == "\n")
+        }
+        _ => false,
+    };
+    defines_it && !macros.contains_key(name.as_str())
 }
 
 /// Whether token `i`, a `#`, starts a directive: the lexer ends every

@@ -126,3 +126,17 @@ fn if_arithmetic_binds_as_c_does_and_never_overflows() {
     assert_eq!(defined(&s, "OVERFLOW"), None);
     assert_eq!(defined(&s, "OVERFLOW_ELSE"), None);
 }
+
+#[test]
+fn only_a_files_first_ifndef_is_its_include_guard() {
+    let guard = "#ifndef _ASM_H\n#define _ASM_H\n#define A guarded\n#endif\n";
+    assert_eq!(defined(&read(guard, &Config::default()), "A").as_deref(), Some("guarded"));
+    // The fallback idiom mid-file: the name may come from a header not
+    // read, so whether the fallback is compiled is not known.
+    let fallback = "#define B first\n#ifndef flush_x\n#define flush_x(a) do_flush(a)\n#endif\n";
+    let s = read(fallback, &Config::default());
+    assert_eq!(defined(&s, "flush_x"), None, "undecided, not taken");
+    // A first #ifndef whose #define has a body is not a guard either.
+    let s = read("#ifndef flush_y\n#define flush_y(a) do_flush(a)\n#endif\n", &Config::default());
+    assert_eq!(defined(&s, "flush_y"), None);
+}
