@@ -218,23 +218,13 @@ fn memo_check_all(port: &CPort, contract: &Contract, cases: &[Case]) -> Result<V
 #[cfg(test)]
 mod tests {
     use archport_generic::model::PortSpec;
-    use archport_generic::{DcacheKind, HardwareFacts};
 
     use super::*;
 
     #[test]
     fn generic_code_calling_a_hook_the_model_does_not_know_is_unmodelled_for_every_caller() {
-        let facts = HardwareFacts {
-            tlb_keeps_stale: true,
-            tlb_caches_cleared_pte: false,
-            tlb_refill_from_pte: true,
-            tlb_speculative_fill: false,
-            dcache: DcacheKind::Pipt,
-            dcache_colours: 1,
-            writeback_needs_translation: false,
-            lazy_mmu: false,
-        };
-        let port = CPort::uniform(PortSpec::new(facts));
+        let spec = crate::descriptor::load(&crate::descriptor::templates_root(None), Arch::Arm).unwrap();
+        let port = CPort::uniform(PortSpec::new(spec.descriptor.facts));
         let known = TreeContract { contract: Contract::linux_5_10(), unknown_hooks: Vec::new() };
         let v = check_under(Arch::Arm, &port, &known, &Bounds::standard()).unwrap();
         assert!(!matches!(v.outcome, Outcome::Unmodelled { .. }), "{:?}", v.outcome);
