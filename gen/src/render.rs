@@ -103,8 +103,11 @@ impl Templates {
 /// without end (tera has no recursion limit; the stack overflows). They
 /// are refused, with the line, rather than run.
 fn refuse_composition(file: &Path, text: &str) -> Result<()> {
-    let tag = regex::Regex::new(r"\{%-?\s*(macro|import|include|extends)\b").expect("a valid pattern");
-    if let Some(m) = tag.captures(text) {
+    // Compiled once per process: every arch's templates are checked.
+    static TAG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\{%-?\s*(macro|import|include|extends)\b").expect("a valid pattern")
+    });
+    if let Some(m) = TAG.captures(text) {
         let line = text[..m.get(0).map_or(0, |g| g.start())].matches('\n').count() + 1;
         anyhow::bail!(
             "{}:{line}: `{}` is not allowed in archport templates (they are plain fragments; macros, imports, \
