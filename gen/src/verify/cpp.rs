@@ -17,7 +17,9 @@
 //! can follow a hook into the helpers the arch defines.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use super::operators;
 use crate::edit::lex::{self, Token};
@@ -68,9 +70,52 @@ pub struct Macro {
 pub struct Function {
     pub params: Vec<String>,
     /// The tokens between the braces.
-    pub body: Vec<Token>,
+    pub body: Body,
     pub at: Loc,
     pub undecided: Option<Undecided>,
+}
+
+/// A function body: the active code tokens between its braces. Kept as
+/// positions in its file's tokens and copied out only when first looked
+/// at: a port's `mm/` holds thousands of functions, and a hook follows
+/// a handful of them.
+#[derive(Clone)]
+pub struct Body {
+    file: Arc<Vec<Token>>,
+    /// The file's active code, as positions in `file`.
+    code: Arc<Vec<u32>>,
+    /// The body's part of `code`.
+    range: Range<usize>,
+    tokens: OnceLock<Vec<Token>>,
+}
+
+impl Body {
+    fn new(file: &Arc<Vec<Token>>, code: &Arc<Vec<u32>>, range: Range<usize>) -> Body {
+        Body { file: file.clone(), code: code.clone(), range, tokens: OnceLock::new() }
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = [Token];
+
+    fn deref(&self) -> &[Token] {
+        self.tokens
+            .get_or_init(|| self.code[self.range.clone()].iter().map(|&i| self.file[i as usize].clone()).collect())
+    }
+}
+
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Body {}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
 }
 
 /// The state of a macro name after a file: defined, or undefined by an
@@ -108,17 +153,18 @@ impl Scope {
     /// scope already holds (as the compiler reads a header, then the
     /// files after it).
     pub fn read(&mut self, file: &str, text: &[u8], config: &Config) {
-        self.read_tokens(file, &lex::tokens(text), config);
+        self.read_tokens(file, &Arc::new(lex::tokens(text)), config);
     }
 
     /// `read` of a file already lexed (a port is read under two
-    /// configurations; its files are lexed once).
-    pub fn read_tokens(&mut self, file: &str, toks: &[Token], config: &Config) {
+    /// configurations; its files are lexed once, and the functions read
+    /// keep their bodies as places in `toks`).
+    pub fn read_tokens(&mut self, file: &str, toks: &Arc<Vec<Token>>, config: &Config) {
         let mut frames: Vec<Frame> = Vec::new();
-        // The code tokens, borrowed, and the innermost undecided
-        // conditional around each (shared: it changes only at a directive).
-        let mut code: Vec<&Token> = Vec::new();
-        let mut code_undecided: Vec<Option<Rc<Undecided>>> = Vec::new();
+        // The code tokens, as positions in `toks`, and where the innermost
+        // undecided conditional around them changes (only at a directive).
+        let mut code: Vec<u32> = Vec::with_capacity(toks.len());
+        let mut code_undecided = Undecideds::default();
         let mut undecided: Option<Rc<Undecided>> = None;
         let mut i = 0;
         while i < toks.len() {
@@ -134,12 +180,12 @@ impl Scope {
                 continue;
             }
             if frames.iter().all(|f| f.state != State::Skipping) {
-                code.push(&toks[i]);
-                code_undecided.push(undecided.clone());
+                code_undecided.at(code.len(), &undecided);
+                code.push(i as u32);
             }
             i += 1;
         }
-        self.collect_functions(file, &code, &code_undecided);
+        self.collect_functions(file, toks, Arc::new(code), &code_undecided);
     }
 
     fn directive(&mut self, line: &[Token], at: Loc, config: &Config, guard: bool, frames: &mut Vec<Frame>) {
@@ -245,23 +291,24 @@ impl Scope {
         }
     }
 
-    /// Function definitions at the top level of the active code.
-    fn collect_functions(&mut self, file: &str, code: &[&Token], undecided: &[Option<Rc<Undecided>>]) {
+    /// Function definitions at the top level of the active code (`code`,
+    /// positions in `toks`).
+    fn collect_functions(&mut self, file: &str, toks: &Arc<Vec<Token>>, code: Arc<Vec<u32>>, undecided: &Undecideds) {
+        let refs: Vec<&Token> = code.iter().map(|&i| &toks[i as usize]).collect();
         let mut depth = 0usize;
         let mut i = 0;
-        while i < code.len() {
-            match code[i].text.as_str() {
+        while i < refs.len() {
+            match refs[i].text.as_str() {
                 "{" if depth == 0 => {
                     // `NAME ( params ) {` at top level is a function definition.
-                    if let Some((name, params)) = function_head(&code[..i]) {
-                        let end = lex::matching(code, i);
-                        let at = Loc { file: file.to_string(), line: code[i.saturating_sub(1)].line };
-                        let body = code[i + 1..end.min(code.len())].iter().map(|&t| t.clone()).collect();
+                    if let Some((name, params)) = function_head(&refs[..i]) {
+                        let end = lex::matching(&refs, i);
+                        let at = Loc { file: file.to_string(), line: refs[i.saturating_sub(1)].line };
+                        let body = Body::new(toks, &code, i + 1..end.min(refs.len()));
                         // Undecided if any of it is: a conditional nothing
                         // decides inside the body makes the body unknown (the
                         // first such conditional is the one reported).
-                        let undecided =
-                            undecided[i..=end.min(code.len() - 1)].iter().flatten().next().map(|u| (**u).clone());
+                        let undecided = undecided.first_in(i, end.min(refs.len() - 1)).map(|u| Undecided::clone(u));
                         self.functions.insert(name, Function { params, body, at, undecided });
                         i = end + 1;
                         continue;
@@ -274,6 +321,35 @@ impl Scope {
             }
             i += 1;
         }
+    }
+}
+
+/// The innermost undecided conditional around each code token, kept as
+/// the positions where it changes: it changes only at a directive, and
+/// a copy per token was a tenth of reading a file.
+#[derive(Default)]
+struct Undecideds {
+    /// From this code position on (increasing), this conditional.
+    changes: Vec<(usize, Option<Rc<Undecided>>)>,
+}
+
+impl Undecideds {
+    /// Code token `at` (the next one) lies in `u`.
+    fn at(&mut self, at: usize, u: &Option<Rc<Undecided>>) {
+        let same = self.changes.last().map_or(u.is_none(), |(_, last)| match (last, u) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        });
+        if !same {
+            self.changes.push((at, u.clone()));
+        }
+    }
+
+    /// The first undecided conditional around a code token in `from..=to`.
+    fn first_in(&self, from: usize, to: usize) -> Option<&Rc<Undecided>> {
+        // The change in force at `from`, then those starting up to `to`.
+        let start = self.changes.partition_point(|(p, _)| *p <= from).saturating_sub(1);
+        self.changes[start..].iter().take_while(|(p, _)| *p <= to).filter_map(|(_, u)| u.as_ref()).next()
     }
 }
 

@@ -140,3 +140,40 @@ fn only_a_files_first_ifndef_is_its_include_guard() {
     let s = read("#ifndef flush_y\n#define flush_y(a) do_flush(a)\n#endif\n", &Config::default());
     assert_eq!(defined(&s, "flush_y"), None);
 }
+
+#[test]
+fn a_function_is_undecided_by_the_first_undecided_conditional_anywhere_in_it() {
+    let text = "\
+int before(void) { return 0; }
+#ifdef CONFIG_SMP
+int around(void) { return 1; }
+#endif
+int inside(void)
+{
+#ifdef CONFIG_X
+\tflush();
+#endif
+#if 0
+\tdead();
+#endif
+\treturn 2;
+}
+int from_head(void)
+#ifdef CONFIG_Y
+{
+#else
+{
+#endif
+\treturn 3;
+}
+int after(void) { return 4; }
+";
+    let s = read(text, &Config::default());
+    let undecided = |name: &str| s.functions[name].undecided.as_ref().map(|u| u.condition.clone());
+    assert_eq!(undecided("before"), None);
+    assert_eq!(undecided("around").as_deref(), Some("#ifdef CONFIG_SMP"));
+    assert_eq!(undecided("inside").as_deref(), Some("#ifdef CONFIG_X"), "one at the body's middle counts");
+    assert_eq!(join(&s.functions["inside"].body), "flush ( ) ; return 2 ;", "#if 0 code is not in the body");
+    assert!(undecided("from_head").is_some(), "the conditional around the opening brace counts");
+    assert_eq!(undecided("after"), None, "a conditional closed before the function does not count");
+}

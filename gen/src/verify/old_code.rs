@@ -233,7 +233,7 @@ impl Lister<'_> {
                 (m.params.clone().unwrap_or_default(), m.body.clone(), m.at.file.clone())
             }
             _ => match self.scope.functions.get(name) {
-                Some(f) => (f.params.clone(), f.body.clone(), f.at.file.clone()),
+                Some(f) => (f.params.clone(), f.body.to_vec(), f.at.file.clone()),
                 None => return,
             },
         };

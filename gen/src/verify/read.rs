@@ -4,6 +4,7 @@
 //! code calls run through the hook reader.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use archport_generic::model::{Contract, PortSpec};
@@ -88,8 +89,8 @@ impl HookFiles {
     /// on), as the compiler meets them, each file lexed once: the
     /// setting, its configuration, and what the files leave in scope.
     pub fn read_both(&self, spec: &ArchSpec) -> [(bool, Config, Scope); 2] {
-        let lexed: Vec<(&str, Vec<Token>)> =
-            self.files.iter().map(|(p, text)| (p.as_str(), lex::tokens(text))).collect();
+        let lexed: Vec<(&str, Arc<Vec<Token>>)> =
+            self.files.iter().map(|(p, text)| (p.as_str(), Arc::new(lex::tokens(text)))).collect();
         [false, true].map(|debug| {
             let config = spec.config(debug);
             let mut scope = Scope::default();
