@@ -51,6 +51,21 @@ pub struct OutputDir {
     lock: Option<File>,
 }
 
+/// One batch of [`OutputDir::replace_each`]: the files to write, by path
+/// relative to the folder, and which files archport wrote earlier it
+/// takes the place of (those of them it no longer has are deleted).
+pub struct Batch<'a> {
+    pub files: &'a BTreeMap<String, Vec<u8>>,
+    pub scope: &'a dyn Fn(&str) -> bool,
+}
+
+/// A batch checked and ready to write: each file to write with its
+/// target, path and hash, and the files already there as they should be.
+struct Plan<'f> {
+    write: Vec<(PathBuf, &'f String, &'f Vec<u8>, String)>,
+    unchanged: Vec<(&'f String, String)>,
+}
+
 impl OutputDir {
     /// Opens the folder `dir`, given as `flag` on the command line:
     /// refuses it inside an input, while another archport writes there,
@@ -115,45 +130,62 @@ impl OutputDir {
     /// the manifest accepts old and new content, so an interrupted batch
     /// leaves a folder the next run still recognises as its own.
     pub fn replace(&mut self, files: &BTreeMap<String, Vec<u8>>, scope: impl Fn(&str) -> bool) -> Result<()> {
+        self.replace_each(&[Batch { files, scope: &scope }]).pop().expect("one result for one batch")
+    }
+
+    /// [`OutputDir::replace`] for several independent batches (one per
+    /// arch), with one result each: a batch refused (a file there that
+    /// archport did not write) or failing to write leaves the others to
+    /// be written. The folder is walked and the manifest written once for
+    /// all of them, not once a batch.
+    pub fn replace_each(&mut self, batches: &[Batch<'_>]) -> Vec<Result<()>> {
+        let mut results: Vec<Result<()>> = batches.iter().map(|_| Ok(())).collect();
+        if let Err(e) = self.replace_batches(batches, &mut results) {
+            let message = format!("{e:#}");
+            for r in results.iter_mut().filter(|r| r.is_ok()) {
+                *r = Err(anyhow::anyhow!("{message}"));
+            }
+        }
+        results
+    }
+
+    /// The work of [`OutputDir::replace_each`]: a batch's own failure goes
+    /// into its result; an error returned concerns every batch.
+    fn replace_batches(&mut self, batches: &[Batch<'_>], results: &mut [Result<()>]) -> Result<()> {
         if self.lock.is_none() {
             std::fs::create_dir_all(&self.root).with_context(|| format!("creating {}", self.root.display()))?;
             self.lock = Some(lock(&self.root)?);
         }
-        let mut targets = Vec::with_capacity(files.len());
-        let mut unchanged = Vec::new();
-        for (rel, bytes) in files {
-            let target = self.target(rel)?;
-            if let Some(old) = read_regular(&target)? {
-                if !self.owns(rel, &old) && !self.force {
-                    bail!(
-                        "{} exists and archport did not write it (or it changed since): not replaced; pass --force to replace it",
-                        target.display()
-                    );
-                }
-                // Already there as it should be: writing it again would
-                // only cost a rename (which ext4 follows with a flush).
-                if old == *bytes {
-                    unchanged.push((rel, manifest::hash(bytes)));
-                    continue;
-                }
-            }
-            targets.push((target, rel, bytes, manifest::hash(bytes)));
+        // Every target below is the root plus folders checked to be real
+        // ones (see `target`), so the root is resolved once, here, and
+        // must still be where it was when the folder was opened.
+        if paths::resolve(&self.root)? != self.root {
+            bail!("{} was moved or replaced by a link while archport wrote into it", self.root.display());
+        }
+        let mut plans: Vec<Option<Plan>> = Vec::with_capacity(batches.len());
+        for (batch, result) in batches.iter().zip(results.iter_mut()) {
+            plans.push(self.plan(batch.files).map_err(|e| *result = Err(e)).ok());
         }
         self.manifest.complete = false;
-        for (_, rel, _, h) in &targets {
+        for (rel, h) in plans.iter().flatten().flat_map(|p| &p.write).map(|(_, rel, _, h)| (rel, h)) {
             self.manifest.also(rel, h.clone());
         }
         self.manifest.write(&self.root)?;
-        for (target, _, bytes, _) in &targets {
-            write_atomic(target, bytes)?;
+        for (plan, result) in plans.iter_mut().zip(results.iter_mut()) {
+            let Some(p) = plan else { continue };
+            if let Err(e) = p.write.iter().try_for_each(|(target, _, bytes, _)| write_atomic(target, bytes)) {
+                *result = Err(e);
+                *plan = None;
+            }
         }
-        for (_, rel, _, h) in targets {
-            self.manifest.set(rel, h);
+        for p in plans.iter().flatten() {
+            for (rel, h) in p.write.iter().map(|(_, rel, _, h)| (rel, h)).chain(p.unchanged.iter().map(|(r, h)| (r, h)))
+            {
+                self.manifest.set(rel, h.clone());
+            }
         }
-        for (rel, h) in unchanged {
-            self.manifest.set(rel, h);
-        }
-        for rel in self.stale(files, &scope)? {
+        let written: Vec<&Batch> = batches.iter().zip(&plans).filter(|(_, p)| p.is_some()).map(|(b, _)| b).collect();
+        for rel in self.stale(&written)? {
             let path = self.root.join(&rel);
             std::fs::remove_file(&path).with_context(|| format!("removing the stale {}", path.display()))?;
             self.manifest.forget(&rel);
@@ -166,6 +198,35 @@ impl OutputDir {
         }
         self.manifest.complete = true;
         self.manifest.write(&self.root)
+    }
+
+    /// What writing `files` takes: the files to write (each target
+    /// checked) and those already there as they should be; refused when
+    /// a file there is not archport's and `--force` is not set.
+    fn plan<'f>(&self, files: &'f BTreeMap<String, Vec<u8>>) -> Result<Plan<'f>> {
+        let mut plan = Plan { write: Vec::with_capacity(files.len()), unchanged: Vec::new() };
+        for (rel, bytes) in files {
+            let target = self.target(rel)?;
+            let h = manifest::hash(bytes);
+            if let Some(old) = read_regular(&target)? {
+                let same = old == *bytes;
+                let old_hash = if same { h.clone() } else { manifest::hash(&old) };
+                if !self.owns_hashed(rel, &old_hash) && !self.force {
+                    bail!(
+                        "{} exists and archport did not write it (or it changed since): not replaced; pass --force to replace it",
+                        target.display()
+                    );
+                }
+                // Already there as it should be: writing it again would
+                // only cost a rename (which ext4 follows with a flush).
+                if same {
+                    plan.unchanged.push((rel, h));
+                    continue;
+                }
+            }
+            plan.write.push((target, rel, bytes, h));
+        }
+        Ok(plan)
     }
 
     /// The bytes archport wrote at `rel` earlier, if that file is still
@@ -186,11 +247,15 @@ impl OutputDir {
         Ok(out)
     }
 
-    /// The files archport owns under `scope` that `keep` does not have.
-    fn stale(&self, keep: &BTreeMap<String, Vec<u8>>, scope: &impl Fn(&str) -> bool) -> Result<Vec<String>> {
+    /// The files archport owns under a batch's scope that the batch does
+    /// not have.
+    fn stale(&self, batches: &[&Batch<'_>]) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for rel in self.walk()? {
-            if scope(&rel) && !keep.contains_key(&rel) && self.existing(&rel)?.is_some() {
+            // Claimed by a batch and written by none (scopes may overlap).
+            let dropped =
+                batches.iter().any(|b| (b.scope)(&rel)) && !batches.iter().any(|b| b.files.contains_key(&rel));
+            if dropped && self.existing(&rel)?.is_some() {
                 out.push(rel);
             }
         }
@@ -239,13 +304,17 @@ impl OutputDir {
     /// Whether archport wrote `rel` with exactly `bytes`: by this folder's
     /// manifest, one of the folders around it, or one nested below it.
     fn owns(&self, rel: &str, bytes: &[u8]) -> bool {
-        let h = manifest::hash(bytes);
-        if self.manifest.lists(rel, &h) {
+        self.owns_hashed(rel, &manifest::hash(bytes))
+    }
+
+    /// [`OutputDir::owns`] for bytes of hash `h`.
+    fn owns_hashed(&self, rel: &str, h: &str) -> bool {
+        if self.manifest.lists(rel, h) {
             return true;
         }
         let abs = self.root.join(rel);
         let listed = |dir: &Path, m: &Manifest| {
-            abs.strip_prefix(dir).ok().and_then(|r| r.to_str()).is_some_and(|r| m.lists(r, &h))
+            abs.strip_prefix(dir).ok().and_then(|r| r.to_str()).is_some_and(|r| m.lists(r, h))
         };
         if self.around.iter().any(|(dir, m)| listed(dir, m)) {
             return true;
@@ -289,7 +358,10 @@ impl OutputDir {
             }
         }
         at.push(parts[parts.len() - 1]);
-        self.inputs.refuse("an output file", &at)?;
+        // Resolved already: the root is, and every folder after it was
+        // just checked to be a real one. A link as the file itself is
+        // refused where it is read or written (`atomic`).
+        self.inputs.refuse_resolved("an output file", &at, &at)?;
         Ok(at)
     }
 

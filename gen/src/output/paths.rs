@@ -54,6 +54,14 @@ impl Inputs {
     /// Fails when `target`, resolved, is one of the inputs or inside one.
     pub fn refuse(&self, flag: &str, target: &Path) -> Result<PathBuf> {
         let real = resolve(target)?;
+        self.refuse_resolved(flag, target, &real)?;
+        Ok(real)
+    }
+
+    /// [`Inputs::refuse`] for a path the caller has resolved already
+    /// (`real`, shown to the user as `target`): resolving costs a system
+    /// call per component, and an output folder checks every file in it.
+    pub fn refuse_resolved(&self, flag: &str, target: &Path, real: &Path) -> Result<()> {
         if let Some((what, dir)) = self.resolved.iter().find(|(_, d)| real.starts_with(d)) {
             bail!(
                 "{flag} {} resolves to {}, inside {what} {}; archport never writes into its inputs",
@@ -62,7 +70,7 @@ impl Inputs {
                 dir.display()
             );
         }
-        Ok(real)
+        Ok(())
     }
 }
 

@@ -18,7 +18,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{OutputDir, MANIFEST, TEMP_PREFIX};
+use super::{Batch, OutputDir, MANIFEST, TEMP_PREFIX};
+use crate::arch::Arch;
 use crate::port::Port;
 
 /// The files of a port's output, by path relative to OUT.
@@ -91,8 +92,16 @@ pub fn existing(dir: &Path, port: &Port) -> Result<BTreeMap<String, Vec<u8>>> {
 /// Writes a port's output under `out`, then removes the files of an
 /// earlier run of this arch that this one no longer produces.
 pub fn write(out: &mut OutputDir, port: &Port) -> Result<()> {
-    let arch = port.arch.name();
-    out.replace(&files(port), |rel| in_arch(arch, rel))
+    write_each(out, &[(port.arch, files(port))]).pop().expect("one result for one arch")
+}
+
+/// [`write`] for several arches' outputs (each made by [`files`]) at
+/// once, with one result an arch: one that cannot be written leaves the
+/// others written.
+pub fn write_each(out: &mut OutputDir, outputs: &[(Arch, BTreeMap<String, Vec<u8>>)]) -> Vec<Result<()>> {
+    let scopes: Vec<_> = outputs.iter().map(|(arch, _)| move |rel: &str| in_arch(arch.name(), rel)).collect();
+    let batches: Vec<Batch> = outputs.iter().zip(&scopes).map(|((_, files), scope)| Batch { files, scope }).collect();
+    out.replace_each(&batches)
 }
 
 #[cfg(test)]

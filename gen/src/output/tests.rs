@@ -142,3 +142,52 @@ fn a_file_already_as_it_should_be_is_not_written_again() {
     let out = open(dir.path(), false).unwrap();
     assert_eq!(out.owned().unwrap(), files(&[("arm/a.c", "a"), ("arm/b.c", "b2")]), "both are still archport's");
 }
+
+#[test]
+fn a_batch_refused_leaves_the_other_batches_written_and_its_own_files_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = open(dir.path(), false).unwrap();
+    out.replace(&files(&[("arm/old.c", "o"), ("x86/old.c", "o")]), everything).unwrap();
+    drop(out);
+    // A file of the user's where the x86 batch writes, with --force off
+    // for that path (opened with --force, then the file appears).
+    let mut out = open(dir.path(), true).unwrap();
+    out.force = false;
+    std::fs::write(dir.path().join("x86/new.c"), "the user's").unwrap();
+    let (arm, x86) = (files(&[("arm/new.c", "a")]), files(&[("x86/new.c", "x")]));
+    let in_arm = |rel: &str| rel.starts_with("arm/");
+    let in_x86 = |rel: &str| rel.starts_with("x86/");
+    let results = out.replace_each(&[Batch { files: &arm, scope: &in_arm }, Batch { files: &x86, scope: &in_x86 }]);
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    let err = results[1].as_ref().unwrap_err().to_string();
+    assert!(err.contains("x86/new.c exists and archport did not write it"), "{err}");
+    assert!(dir.path().join("arm/new.c").exists() && !dir.path().join("arm/old.c").exists(), "arm written");
+    assert_eq!(std::fs::read_to_string(dir.path().join("x86/new.c")).unwrap(), "the user's");
+    assert!(dir.path().join("x86/old.c").exists(), "a refused batch deletes nothing");
+}
+
+#[test]
+fn a_file_another_batch_writes_is_never_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = open(dir.path(), false).unwrap();
+    out.replace(&files(&[("shared.c", "1")]), everything).unwrap();
+    let (first, second) = (files(&[("a.c", "a")]), files(&[("shared.c", "2")]));
+    let results =
+        out.replace_each(&[Batch { files: &first, scope: &everything }, Batch { files: &second, scope: &everything }]);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("shared.c")).unwrap(), "2");
+}
+
+#[test]
+fn an_output_folder_replaced_by_a_link_after_opening_is_not_written_through() {
+    let top = tempfile::tempdir().unwrap();
+    let (dir, elsewhere) = (top.path().join("out"), top.path().join("elsewhere"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let mut out = open(&dir, false).unwrap();
+    std::fs::rename(&dir, top.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &dir).unwrap();
+    let err = out.replace(&files(&[("a.c", "a")]), everything).unwrap_err().to_string();
+    assert!(err.contains("was moved or replaced by a link"), "{err}");
+    assert!(!elsewhere.join("a.c").exists());
+}
