@@ -49,22 +49,36 @@ pub fn each<T: Send>(
     label: impl Fn(Arch) -> String + Sync,
     stage: impl Fn(Arch) -> anyhow::Result<T> + Sync,
 ) -> Outcome<T> {
+    each_heaviest_first(arches, |_| 0, progress, label, stage)
+}
+
+/// [`each`], starting the arches in decreasing `weight` (the work each
+/// is expected to take): the longest ones start first and short ones
+/// fill in at the end, so no core is left with a long arch while the
+/// other has finished (x86 alone is a quarter of `port`'s work).
+pub fn each_heaviest_first<T: Send>(
+    arches: &[Arch],
+    weight: impl Fn(Arch) -> u64,
+    progress: Progress,
+    label: impl Fn(Arch) -> String + Sync,
+    stage: impl Fn(Arch) -> anyhow::Result<T> + Sync,
+) -> Outcome<T> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(arches.len());
     if workers <= 1 {
         return each_in_turn(arches, progress, label, stage);
     }
-    // The next arch to start, taken under the lock that also announces
-    // it, so progress lines come in order.
-    let next = Mutex::new(0);
+    let mut order: Vec<usize> = (0..arches.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(arches[i])));
+    // How many arches have started, taken under the lock that also
+    // announces the next one, so progress lines come in order.
+    let started = Mutex::new(0);
     let bar = progress.bar(arches.len());
     let take = || {
-        let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
-        let i = *next;
-        *next += 1;
-        if i < arches.len() {
-            bar.start(i + 1, &label(arches[i]));
-        }
-        (i < arches.len()).then_some(i)
+        let mut started = started.lock().unwrap_or_else(|e| e.into_inner());
+        let i = *order.get(*started)?;
+        *started += 1;
+        bar.start(*started, &label(arches[i]));
+        Some(i)
     };
     let mut results: Vec<Option<anyhow::Result<T>>> = std::iter::repeat_with(|| None).take(arches.len()).collect();
     std::thread::scope(|scope| {
@@ -165,6 +179,36 @@ mod tests {
         assert_eq!(outcome.done, Arch::ALL, "the outcome keeps the order given");
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         assert_eq!(most.into_inner() > 1, cores > 1, "arches run side by side on {cores} cores");
+    }
+
+    #[test]
+    fn the_heaviest_arches_start_first_and_the_outcome_keeps_the_order_given() {
+        let started = Mutex::new(Vec::new());
+        // x86 weighs most, then arm; the rest weigh alike and keep their order.
+        let weight = |a: Arch| match a {
+            Arch::X86 => 2,
+            Arch::Arm => 1,
+            _ => 0,
+        };
+        let outcome = each_heaviest_first(
+            &Arch::ALL,
+            weight,
+            Progress { enabled: false },
+            |a| {
+                started.lock().unwrap().push(a);
+                a.to_string()
+            },
+            Ok,
+        );
+        assert_eq!(outcome.done, Arch::ALL);
+        let started = started.into_inner().unwrap();
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            let mut expected = vec![Arch::X86, Arch::Arm];
+            expected.extend(Arch::ALL.iter().filter(|a| weight(**a) == 0));
+            assert_eq!(started, expected);
+        } else {
+            assert_eq!(started, Arch::ALL, "one core: in the order given");
+        }
     }
 
     #[test]

@@ -79,21 +79,63 @@ pub enum Porting {
 /// already has; failures stay with their arch. Callers check the tree
 /// with [`require_generic_code`] first, once for every arch.
 pub fn port_each(arches: &[Arch], tree: &Path, templates: &Path, progress: Progress) -> Outcome<Porting> {
-    per_arch::each(
+    let outcome = port_each_then(arches, tree, templates, progress, |_| ());
+    Outcome { done: outcome.done.into_iter().map(|(porting, ())| porting).collect(), failed: outcome.failed }
+}
+
+/// [`port_each`], also making `then` of each port on the core that
+/// ported it (`T::default()` for an arch not ported): a command's own
+/// per-arch work, such as `port`'s diffs, spread over the cores too.
+pub fn port_each_then<T: Send + Default>(
+    arches: &[Arch],
+    tree: &Path,
+    templates: &Path,
+    progress: Progress,
+    then: impl Fn(&Ported) -> T + Sync,
+) -> Outcome<(Porting, T)> {
+    per_arch::each_heaviest_first(
         arches,
+        port_weight(tree),
         progress,
         |a| format!("port {a}"),
         |arch| {
-            if !tree.join(arch.dir()).is_dir() {
-                return Ok(Porting::NotInTree { arch });
-            }
-            let spec = descriptor::load(templates, arch)?;
-            Ok(match already_ported(&spec, tree)? {
-                Some(evidence) => Porting::Already { arch, evidence },
-                None => Porting::Ported(Box::new(port_spec(spec, tree, templates)?)),
-            })
+            let porting = port_one(arch, tree, templates)?;
+            let made = match &porting {
+                Porting::Ported(p) => then(p),
+                _ => T::default(),
+            };
+            Ok((porting, made))
         },
     )
+}
+
+/// Ports `arch` from `tree` unless the tree already has it or has no
+/// such arch.
+fn port_one(arch: Arch, tree: &Path, templates: &Path) -> Result<Porting> {
+    if !tree.join(arch.dir()).is_dir() {
+        return Ok(Porting::NotInTree { arch });
+    }
+    let spec = descriptor::load(templates, arch)?;
+    Ok(match already_ported(&spec, tree)? {
+        Some(evidence) => Porting::Already { arch, evidence },
+        None => Porting::Ported(Box::new(port_spec(spec, tree, templates)?)),
+    })
+}
+
+/// The work porting an arch of `tree` is expected to take, to start the
+/// longest first: the bytes of C in its `mm/`, which reading back its
+/// hooks lexes, and which grow with the files its edits parse. A guess
+/// for scheduling only; a folder that cannot be listed weighs nothing.
+fn port_weight(tree: &Path) -> impl Fn(Arch) -> u64 + '_ {
+    |arch| {
+        let Ok(entries) = std::fs::read_dir(tree.join(arch.dir()).join("mm")) else { return 0 };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().as_encoded_bytes().ends_with(b".c"))
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    }
 }
 
 impl Outcome<Porting> {

@@ -1,5 +1,6 @@
 //! `archport port`: write each arch's ported files and its diff.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,23 +40,60 @@ pub fn run(args: &PortArgs, global: &GlobalArgs) -> Result<ExitCode> {
     pipeline::require_generic_code(&tree)?;
     let templates = args.data.templates();
     let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &golden)?, args.force.force)?;
-    let Outcome { done, mut failed } = pipeline::port_each(&args.arches.selected(), &tree, &templates, progress);
-    let (mut written, mut already, mut absent) = (Vec::new(), Vec::new(), Vec::new());
-    for porting in done {
-        match porting {
-            Porting::Ported(p) => match port_layout::write(&mut out, &p.port) {
-                Ok(()) => written.push(*p),
-                Err(error) => failed.push(Failure { arch: p.spec.arch, error }),
-            },
-            Porting::Already { arch, evidence } => already.push((arch, evidence)),
-            Porting::NotInTree { arch } if args.arches.arches.contains(&arch) => {
-                failed.push(Failure { arch, error: anyhow::anyhow!("is not in this tree") })
+    // Each arch's output (its diff above all) is made on the core that
+    // ported it; the folder is then written once for all of them.
+    let outcome =
+        pipeline::port_each_then(&args.arches.selected(), &tree, &templates, progress, |p| port_layout::files(&p.port));
+    let mut sorted = Sorted::new(args, outcome);
+    let written = sorted.write(&mut out);
+    print(args, global, &written, &sorted.already, &sorted.absent, &sorted.failed)?;
+    Ok(exit_status(&sorted.failed, true))
+}
+
+/// What porting gave, by what is done with it.
+struct Sorted {
+    /// Ported, with its output files.
+    ported: Vec<(Ported, BTreeMap<String, Vec<u8>>)>,
+    already: Vec<(Arch, String)>,
+    absent: Vec<Arch>,
+    failed: Vec<Failure>,
+}
+
+impl Sorted {
+    fn new(args: &PortArgs, outcome: Outcome<(Porting, BTreeMap<String, Vec<u8>>)>) -> Sorted {
+        let mut sorted = Sorted { ported: Vec::new(), already: Vec::new(), absent: Vec::new(), failed: outcome.failed };
+        for (porting, files) in outcome.done {
+            match porting {
+                Porting::Ported(p) => sorted.ported.push((*p, files)),
+                Porting::Already { arch, evidence } => sorted.already.push((arch, evidence)),
+                Porting::NotInTree { arch } if args.arches.arches.contains(&arch) => {
+                    sorted.failed.push(Failure { arch, error: anyhow::anyhow!("is not in this tree") })
+                }
+                Porting::NotInTree { arch } => sorted.absent.push(arch),
             }
-            Porting::NotInTree { arch } => absent.push(arch),
         }
+        sorted
     }
-    print(args, global, &written, &already, &absent, &failed)?;
-    Ok(exit_status(&failed, true))
+
+    /// Writes the ported arches' output; those written are returned, the
+    /// others join the failures.
+    fn write(&mut self, out: &mut OutputDir) -> Vec<Ported> {
+        let (ported, outputs): (Vec<Ported>, Vec<_>) = std::mem::take(&mut self.ported)
+            .into_iter()
+            .map(|(p, files)| {
+                let arch = p.spec.arch;
+                (p, (arch, files))
+            })
+            .unzip();
+        let mut written = Vec::new();
+        for (p, result) in ported.into_iter().zip(port_layout::write_each(out, &outputs)) {
+            match result {
+                Ok(()) => written.push(p),
+                Err(error) => self.failed.push(Failure { arch: p.spec.arch, error }),
+            }
+        }
+        written
+    }
 }
 
 fn print(
