@@ -34,6 +34,9 @@ pub fn c_tokens(text: &[u8]) -> Vec<String> {
 pub fn tokens(text: &[u8]) -> Vec<Token> {
     let (joined, lines) = join_continuations(text);
     let b = joined.as_slice();
+    // Checked once for the whole text (nearly always UTF-8), so tokens
+    // are sliced from it rather than each checked again.
+    let utf8 = std::str::from_utf8(b).ok();
     // Kernel C has about one token per five bytes.
     let mut out: Vec<Token> = Vec::with_capacity(b.len() / 5);
     let mut i = 0;
@@ -93,7 +96,12 @@ pub fn tokens(text: &[u8]) -> Vec<Token> {
         } else {
             i += 1;
         }
-        let text = token_text(&b[start..i]);
+        // Tokens end at ASCII bytes or the end, so the slice is on
+        // character boundaries; `get` keeps that a check, not a panic.
+        let text = match utf8.and_then(|s| s.get(start..i)) {
+            Some(s) => CompactString::new(s),
+            None => token_text(&b[start..i]),
+        };
         out.push(Token { text, line: lines.line_of(start), spaced });
         spaced = false;
     }

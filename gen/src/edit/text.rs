@@ -9,11 +9,9 @@ use std::ops::Range;
 pub fn line_ranges(text: &[u8]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
-    for (i, &b) in text.iter().enumerate() {
-        if b == b'\n' {
-            out.push(start..i + 1);
-            start = i + 1;
-        }
+    for i in memchr::memchr_iter(b'\n', text) {
+        out.push(start..i + 1);
+        start = i + 1;
     }
     if start < text.len() {
         out.push(start..text.len());

@@ -166,6 +166,8 @@ impl Scope {
         let mut code: Vec<u32> = Vec::with_capacity(toks.len());
         let mut code_undecided = Undecideds::default();
         let mut undecided: Option<Rc<Undecided>> = None;
+        // Whether code here is compiled (or may be): it changes only at a directive.
+        let mut active = true;
         let mut i = 0;
         while i < toks.len() {
             if toks[i].text == "#" && is_directive_start(toks, i) {
@@ -176,10 +178,11 @@ impl Scope {
                 let guard = i == 0 && is_include_guard(line, &toks[(end + 1).min(toks.len())..], &self.macros);
                 self.directive(line, loc, config, guard, &mut frames);
                 undecided = undecided_of(&frames).map(Rc::new);
+                active = frames.iter().all(|f| f.state != State::Skipping);
                 i = end + 1;
                 continue;
             }
-            if frames.iter().all(|f| f.state != State::Skipping) {
+            if active {
                 code_undecided.at(code.len(), &undecided);
                 code.push(i as u32);
             }
