@@ -126,7 +126,7 @@ fn port_one(arch: Arch, tree: &Path, templates: &Path) -> Result<Porting> {
 /// longest first: the bytes of C in its `mm/`, which reading back its
 /// hooks lexes, and which grow with the files its edits parse. A guess
 /// for scheduling only; a folder that cannot be listed weighs nothing.
-fn port_weight(tree: &Path) -> impl Fn(Arch) -> u64 + '_ {
+pub fn port_weight(tree: &Path) -> impl Fn(Arch) -> u64 + '_ {
     |arch| {
         let Ok(entries) = std::fs::read_dir(tree.join(arch.dir()).join("mm")) else { return 0 };
         entries

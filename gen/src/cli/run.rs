@@ -69,22 +69,25 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<ExitCode> {
     pipeline::require_generic_code(&tree)?;
     let mut out = OutputDir::open("--out", &args.out, &args.data.inputs(&tree, &golden)?, args.force.force)?;
 
-    let work = per_arch::each(
+    let work = per_arch::each_heaviest_first(
         &Arch::ALL,
+        pipeline::port_weight(&tree),
         progress,
         |a| format!("port, compare and model-check {a}"),
         |arch| {
             let p = pipeline::port_arch(arch, &tree, &templates)?;
             let entry = report::arch_entry(&p, &tree, &golden)?;
-            Ok((p, entry))
+            let files = port_layout::files(&p.port);
+            Ok(((p, entry), files))
         },
     )
     .all("nothing is written")?;
+    let (work, outputs): (Vec<(Ported, ArchEntry)>, Vec<_>) = work.into_iter().unzip();
     let (ported, entries): (Vec<Ported>, Vec<ArchEntry>) = work.into_iter().unzip();
 
     let mut files = BTreeMap::new();
-    for p in &ported {
-        files.extend(port_layout::files(&p.port).into_iter().map(|(rel, bytes)| (format!("ports/{rel}"), bytes)));
+    for output in outputs {
+        files.extend(output.into_iter().map(|(rel, bytes)| (format!("ports/{rel}"), bytes)));
     }
     let series = series(args, &tree, &ported, global)?;
     if let Ok(s) = &series {
