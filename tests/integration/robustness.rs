@@ -63,7 +63,7 @@ fn descriptor_syntax_error_names_file_line_and_column() {
     edit(&desc, "[facts]", "[facts");
     let line = std::fs::read_to_string(&desc).unwrap().lines().position(|l| l == "[facts").unwrap() + 1;
     let at = format!("arm/port.toml:{line}:7:");
-    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &[&at, "invalid table header"]);
+    fails_with(&port_arm(tree.path(), tpl.path(), out.path()), &[&at, "unclosed table, expected `]`"]);
     assert!(!out.path().join("arm").exists(), "nothing written");
 }
 

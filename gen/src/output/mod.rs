@@ -139,6 +139,10 @@ impl OutputDir {
     /// be written. The folder is walked and the manifest written once for
     /// all of them, not once a batch.
     pub fn replace_each(&mut self, batches: &[Batch<'_>]) -> Vec<Result<()>> {
+        if batches.is_empty() {
+            // Nothing to write: the folder is not even created.
+            return Vec::new();
+        }
         let mut results: Vec<Result<()>> = batches.iter().map(|_| Ok(())).collect();
         if let Err(e) = self.replace_batches(batches, &mut results) {
             let message = format!("{e:#}");

@@ -191,3 +191,11 @@ fn an_output_folder_replaced_by_a_link_after_opening_is_not_written_through() {
     assert!(err.contains("was moved or replaced by a link"), "{err}");
     assert!(!elsewhere.join("a.c").exists());
 }
+
+#[test]
+fn no_batch_to_write_leaves_no_folder() {
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("out");
+    assert!(open(&dir, false).unwrap().replace_each(&[]).is_empty());
+    assert!(!dir.exists(), "an already-ported tree makes no output folder");
+}
