@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use archport_generic::model::{Contract, PortSpec};
 use archport_generic::{GuardedEffect, HardwareFacts, Hook};
 
@@ -21,7 +21,16 @@ use crate::port::Port;
 #[derive(Clone, Debug, Default)]
 pub struct HookFiles {
     pub files: Vec<(String, Vec<u8>)>,
+    /// The arch's other headers whose code names an `arch_kmap_local_`
+    /// hook. `#include` is not followed, so the reader cannot tell
+    /// whether such a header defines, redefines or undefines a hook
+    /// before the generic code reads it: any of them makes the port
+    /// unmodelled, with its place.
+    pub elsewhere: Vec<(String, Vec<u8>)>,
 }
+
+/// What every hook's name starts with.
+const HOOK_PREFIX: &str = "arch_kmap_local_";
 
 /// A port as read from C.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,7 +90,36 @@ pub fn hook_files(tree: &Path, spec: &ArchSpec) -> Result<HookFiles> {
         let rel = format!("{}mm/{name}", spec.arch.dir());
         files.push((rel.clone(), crate::input::read(&tree.join(&rel))?));
     }
-    Ok(HookFiles { files })
+    Ok(HookFiles { files, elsewhere: headers_naming_hooks(tree, spec)? })
+}
+
+/// Every header under `arch/<arch>/include/` but the hooks header whose
+/// text names a hook (comments included: the reader decides later).
+fn headers_naming_hooks(tree: &Path, spec: &ArchSpec) -> Result<Vec<(String, Vec<u8>)>> {
+    let header = super::hooks_header(spec.arch);
+    let include = tree.join(spec.arch.dir()).join("include");
+    let finder = memchr::memmem::Finder::new(HOOK_PREFIX);
+    let mut found = Vec::new();
+    for e in walkdir::WalkDir::new(&include).sort_by_file_name() {
+        let e = match e {
+            Ok(e) => e,
+            Err(e) if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) => continue,
+            Err(e) => return Err(e).with_context(|| format!("listing {}", include.display())),
+        };
+        if e.file_type().is_dir() || !e.file_name().as_encoded_bytes().ends_with(b".h") {
+            continue;
+        }
+        let rel = e.path().strip_prefix(tree).expect("the walk stays in the tree").to_string_lossy().into_owned();
+        if rel == header {
+            continue;
+        }
+        if let Some(text) = crate::input::read_optional(e.path())? {
+            if finder.find(&text).is_some() {
+                found.push((rel, text));
+            }
+        }
+    }
+    Ok(found)
 }
 
 impl HookFiles {
@@ -104,6 +142,18 @@ impl HookFiles {
     /// The files as a port leaves them: its post-states laid over them,
     /// the files it deletes gone, the ones it adds in `mm/` added.
     pub fn with_port(mut self, port: &Port) -> HookFiles {
+        let header = super::hooks_header(port.arch);
+        let include = format!("{}include/", port.arch.dir());
+        for f in
+            port.files.iter().filter(|f| f.path != header && f.path.starts_with(&include) && f.path.ends_with(".h"))
+        {
+            self.elsewhere.retain(|(p, _)| *p != f.path);
+            if let Some(after) = f.after.as_ref().filter(|a| memchr::memmem::find(a, HOOK_PREFIX.as_bytes()).is_some())
+            {
+                self.elsewhere.push((f.path.clone(), after.clone()));
+            }
+        }
+        self.elsewhere.sort();
         for f in &port.files {
             let relevant = self.files.iter().any(|(p, _)| *p == f.path)
                 || (f.path.starts_with(&format!("{}mm/", port.arch.dir())) && f.path.ends_with(".c"));
@@ -115,7 +165,6 @@ impl HookFiles {
                 self.files.push((f.path.clone(), after.clone()));
             }
         }
-        let header = super::hooks_header(port.arch);
         self.files.sort_by_key(|(p, _)| (*p != header, p.clone()));
         self
     }
@@ -126,7 +175,7 @@ impl HookFiles {
 /// could not decide.
 pub fn read_port(spec: &ArchSpec, files: &HookFiles, contract: &Contract) -> Result<CPort, Vec<String>> {
     let facts = &spec.descriptor.facts;
-    let mut problems = Vec::new();
+    let mut problems = hooks_named_elsewhere(spec, files);
     let mut ports = Vec::new();
     let mut notes = Vec::new();
     for (_, config, scope) in files.read_both(spec) {
@@ -166,6 +215,26 @@ pub fn read_port(spec: &ArchSpec, files: &HookFiles, contract: &Contract) -> Res
     let debug = ports.pop().expect("two settings");
     let normal = ports.pop().expect("two settings");
     Ok(CPort { normal, debug, notes })
+}
+
+/// Where the arch's other headers name a hook in code: the reader does
+/// not follow `#include`, so what each does to the hook is unknown.
+fn hooks_named_elsewhere(spec: &ArchSpec, files: &HookFiles) -> Vec<String> {
+    let header = super::hooks_header(spec.arch);
+    let mut out = Vec::new();
+    for (path, text) in &files.elsewhere {
+        let mut seen = std::collections::BTreeSet::new();
+        for t in lex::tokens(text).into_iter().filter(|t| t.text.starts_with(HOOK_PREFIX)) {
+            if seen.insert(t.text.clone()) {
+                out.push(format!(
+                    "{path}:{}: names {} outside {header}; archport does not follow #include, so whether this header \
+                     defines, redefines or undefines the hook cannot be decided",
+                    t.line, t.text
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The `arch_kmap_local_*` macros and functions the files define that the
@@ -269,4 +338,74 @@ fn selects_kmap_local(tree: &Path, spec: &ArchSpec) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::Arch;
+    use crate::port::PortedFile;
+
+    /// A csky tree of small files: the hooks header (no hooks: the
+    /// generic defaults), one `mm/` file, and `headers` under its include/.
+    fn tree(headers: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("arch/csky/include/asm/highmem.h", "#ifndef _H\n#define _H\n#endif\n");
+        write("arch/csky/mm/highmem.c", "int x;\n");
+        for (rel, text) in headers {
+            write(&format!("arch/csky/include/{rel}"), text);
+        }
+        dir
+    }
+
+    fn spec() -> ArchSpec {
+        crate::descriptor::load(&crate::descriptor::templates_root(None), Arch::Csky).unwrap()
+    }
+
+    #[test]
+    fn a_hook_named_in_a_header_the_reader_does_not_follow_is_unmodelled_with_its_place() {
+        let t = tree(&[
+            ("asm/fixmap.h", "/* a fixmap */\n#undef arch_kmap_local_post_map\n"),
+            ("asm/mach/deep.h", "#define arch_kmap_local_post_unmap(v) do { } while (0)\n"),
+            ("asm/cacheflush.h", "/* arch_kmap_local_post_map lives in highmem.h */\n"),
+            ("asm/other.h", "#define flush_cache_all() do { } while (0)\n"),
+            ("asm/fixmap.c", "#undef arch_kmap_local_post_map\n"),
+        ]);
+        let files = hook_files(t.path(), &spec()).unwrap();
+        let kept: Vec<&str> = files.elsewhere.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "arch/csky/include/asm/cacheflush.h",
+                "arch/csky/include/asm/fixmap.h",
+                "arch/csky/include/asm/mach/deep.h"
+            ],
+            "headers naming a hook, at any depth; never the hooks header or another kind of file"
+        );
+        let what = read_port(&spec(), &files, &Contract::linux_5_10()).unwrap_err().join("\n");
+        assert!(what.contains("arch/csky/include/asm/fixmap.h:2: names arch_kmap_local_post_map outside"), "{what}");
+        assert!(what.contains("asm/mach/deep.h:1: names arch_kmap_local_post_unmap"), "{what}");
+        assert!(!what.contains("cacheflush.h"), "a comment changes no hook: {what}");
+    }
+
+    #[test]
+    fn a_port_that_names_a_hook_in_another_header_is_read_as_it_leaves_it() {
+        let t = tree(&[("asm/fixmap.h", "#undef arch_kmap_local_post_map\n")]);
+        let files = hook_files(t.path(), &spec()).unwrap();
+        let port = |path: &str, after: &str| Port {
+            arch: Arch::Csky,
+            files: vec![PortedFile { path: path.into(), before: None, after: Some(after.as_bytes().to_vec()) }],
+            template_lines: 0,
+        };
+        let cleaned = files.clone().with_port(&port("arch/csky/include/asm/fixmap.h", "int fixmap;\n"));
+        assert!(cleaned.elsewhere.is_empty(), "the port removed the name");
+        assert!(read_port(&spec(), &cleaned, &Contract::linux_5_10()).is_ok());
+        let added = files.with_port(&port("arch/csky/include/asm/tlb.h", "#define arch_kmap_local_pre_map(v, p)\n"));
+        assert_eq!(added.elsewhere.len(), 2, "the port's new header is read too");
+    }
 }
