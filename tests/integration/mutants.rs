@@ -277,3 +277,48 @@ fn every_mutant_of_real_hook_c_gets_the_verdict_its_hardware_calls_for() {
     println!("{table}\n{} mutants: {killed} must be caught, {} must stay proved", all.len(), all.len() - killed);
     assert!(wrong.is_empty(), "{table}\n{}", wrong.join("\n"));
 }
+
+/// The golden tree's generic code with `from` replaced by `to` in its
+/// mm/highmem.c, and arm's golden hooks checked under it.
+fn arm_under_generic_mutant(from: &str, to: &str) -> (contract::TreeContract, Status) {
+    let k = kernel();
+    let dir = tempfile::tempdir().unwrap();
+    for rel in ["mm/highmem.c", "include/asm-generic/kmap_size.h", "kernel/sched/core.c"] {
+        let text = std::fs::read_to_string(k.golden.join(rel)).unwrap();
+        let text = if rel == "mm/highmem.c" {
+            assert!(text.contains(from), "{rel} lacks {from:?}");
+            text.replacen(from, to, 1)
+        } else {
+            text
+        };
+        std::fs::create_dir_all(dir.path().join(rel).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(rel), text).unwrap();
+    }
+    let c = contract::read(dir.path()).unwrap();
+    let spec = descriptor::load(&descriptor::templates_root(None), Arm).unwrap();
+    let port = verify::read_port(&spec, &verify::hook_files(&k.golden, &spec).unwrap(), &c.contract).unwrap();
+    (c.clone(), verify::check_under(Arm, &port, &c, &Bounds::standard()).unwrap().status())
+}
+
+#[test]
+fn a_hook_call_of_the_generic_code_is_read_as_the_configuration_compiles_it() {
+    let call = "\tarch_kmap_local_post_map(vaddr, pteval);\n";
+    // As the tree has it: arm's post_map flush runs, and arm is proved.
+    let (c, status) = arm_under_generic_mutant(call, call);
+    assert!(c.undecided.is_empty(), "{:?}", c.undecided);
+    assert_eq!(status, Status::Proved);
+    // Under a condition the configuration decides: compiled, or not.
+    let (_, status) = arm_under_generic_mutant(call, &format!("#ifdef CONFIG_KMAP_LOCAL\n{call}#endif\n"));
+    assert_eq!(status, Status::Proved, "CONFIG_KMAP_LOCAL is set wherever this code is compiled");
+    let (c, status) = arm_under_generic_mutant(call, &format!("#if 0\n{call}#endif\n"));
+    assert_eq!(status, Status::Counterexample, "the map path never calls the flush: a stale TLB entry is seen");
+    assert!(!c.contract.map.contains(&archport_generic::model::Call::Hook(archport_generic::Hook::PostMap)));
+    // Under a condition nothing decides: never a guess.
+    let (c, status) = arm_under_generic_mutant(call, &format!("#ifdef CONFIG_NOTHING_DECIDES\n{call}#endif\n"));
+    assert_eq!(status, Status::Unmodelled);
+    let what = c.undecided.join("\n");
+    assert!(
+        what.contains("mm/highmem.c:467: `#ifdef CONFIG_NOTHING_DECIDES` decides part of __kmap_local_pfn_prot()"),
+        "{what}"
+    );
+}

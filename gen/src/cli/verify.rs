@@ -195,6 +195,7 @@ fn print(
                 "tree": tree.map(shown_path),
                 "contract": contract.to_string(),
                 "contract_unknown_hooks": tree_contract.as_ref().map(|c| c.unknown_hooks.clone()).unwrap_or_default(),
+                "contract_undecided": tree_contract.as_ref().map(|c| c.undecided.clone()).unwrap_or_default(),
                 "arches": results,
             });
             if tree.is_none() {

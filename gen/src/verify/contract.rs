@@ -25,6 +25,10 @@ pub struct TreeContract {
     /// `arch_kmap_local_*` calls the hook vocabulary does not know, with
     /// their places: a verdict would not be about what the tree does.
     pub unknown_hooks: Vec<String>,
+    /// Generic functions the contract is read from that a conditional
+    /// the configuration does not decide reaches into, each with the
+    /// conditional's place: which calls they make cannot be known.
+    pub undecided: Vec<String>,
 }
 
 /// The generic functions, by the job they do in the contract.
@@ -33,13 +37,25 @@ const PAGE: &str = "__kmap_local_page_prot";
 const UNMAP: &str = "kunmap_local_indexed";
 const SCHED_OUT: &str = "__kmap_local_sched_out";
 const SCHED_IN: &str = "__kmap_local_sched_in";
+const PUSH: &str = "kmap_local_idx_push";
+
+/// The configuration the generic code is read under: its kmap_local code
+/// is compiled (5.10 also guards it with CONFIG_HIGHMEM); any other
+/// condition is undecided.
+fn generic_config() -> Config {
+    let mut config = Config::default();
+    for symbol in ["CONFIG_KMAP_LOCAL", "CONFIG_HIGHMEM"] {
+        config.symbols.insert(symbol.to_string(), true);
+    }
+    config
+}
 
 /// Reads the contract of the tree at `tree`. Fails, naming what is
 /// missing, on a tree without the generic kmap_local code.
 pub fn read(tree: &Path) -> Result<TreeContract> {
     let highmem = crate::input::read_optional(&tree.join("mm/highmem.c"))?.unwrap_or_default();
     let mut scope = Scope::default();
-    scope.read("mm/highmem.c", &highmem, &Config::default());
+    scope.read("mm/highmem.c", &highmem, &generic_config());
     let missing: Vec<&str> = [MAP, UNMAP].into_iter().filter(|f| !scope.functions.contains_key(*f)).collect();
     if !missing.is_empty() {
         bail!(
@@ -48,6 +64,17 @@ pub fn read(tree: &Path) -> Result<TreeContract> {
             missing.join("() or ")
         );
     }
+    let undecided = [MAP, PAGE, UNMAP, SCHED_OUT, SCHED_IN, PUSH]
+        .into_iter()
+        .filter_map(|name| {
+            let (f, u) = scope.functions.get(name).and_then(|f| Some((f, f.undecided.as_ref()?)))?;
+            Some(format!(
+                "{}: `{}` decides part of {name}() ({}), and the configuration does not decide it: which hooks \
+                 the generic code calls cannot be known",
+                u.at, u.condition, f.at
+            ))
+        })
+        .collect();
     let mut unknown_hooks = Vec::new();
     let mut path = |name: &str| -> Vec<Call> {
         scope.functions.get(name).map(|f| calls(f, &mut unknown_hooks)).unwrap_or_default()
@@ -59,7 +86,7 @@ pub fn read(tree: &Path) -> Result<TreeContract> {
         (sched_out, sched_in) => Some(Switch { sched_out, sched_in, irqs_on_sched_in: irqs_on_sched_in(tree)? }),
     };
     let calls_fn = |f: &str, callee: &str| scope.functions.get(f).is_some_and(|f| body_calls(f, callee));
-    let stack = match scope.functions.get("kmap_local_idx_push") {
+    let stack = match scope.functions.get(PUSH) {
         Some(f) if !f.body.iter().any(|t| t.text == "kmap_ctrl") => IndexStack::PerCpu,
         _ => IndexStack::PerTask,
     };
@@ -78,7 +105,7 @@ pub fn read(tree: &Path) -> Result<TreeContract> {
     if let Err(e) = contract.validate() {
         bail!("{}: the generic code is not one the model can run: {e}", tree.display());
     }
-    Ok(TreeContract { contract, unknown_hooks })
+    Ok(TreeContract { contract, unknown_hooks, undecided })
 }
 
 /// The hook calls, PTE writes and clears of a function body, in order.

@@ -119,7 +119,7 @@ impl ArchVerdict {
 /// when that code calls a hook the model has no meaning for (a verdict
 /// would not be about what the tree does).
 pub fn check_under(arch: Arch, port: &CPort, c: &TreeContract, bounds: &Bounds) -> Result<ArchVerdict> {
-    match unknown_hooks(arch, c) {
+    match unreadable_contract(arch, c) {
         Some(v) => Ok(v),
         None => check(arch, port, &c.contract, bounds),
     }
@@ -129,7 +129,7 @@ pub fn check_under(arch: Arch, port: &CPort, c: &TreeContract, bounds: &Bounds) 
 /// own generic code `c`.
 pub fn tree_verdict(spec: &ArchSpec, tree: &std::path::Path, c: &TreeContract, bounds: &Bounds) -> Result<ArchVerdict> {
     let arch = spec.arch;
-    if let Some(v) = unknown_hooks(arch, c) {
+    if let Some(v) = unreadable_contract(arch, c) {
         return Ok(v);
     }
     Ok(match tree_port(spec, tree, &c.contract)? {
@@ -140,15 +140,17 @@ pub fn tree_verdict(spec: &ArchSpec, tree: &std::path::Path, c: &TreeContract, b
     })
 }
 
-fn unknown_hooks(arch: Arch, c: &TreeContract) -> Option<ArchVerdict> {
-    (!c.unknown_hooks.is_empty()).then(|| {
-        let what = c
-            .unknown_hooks
-            .iter()
-            .map(|h| format!("{h}: the generic code calls a hook the model has no meaning for"))
-            .collect();
-        ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new())
-    })
+/// Unmodelled for every arch when the generic code calls a hook the
+/// model has no meaning for, or when which hooks it calls depends on a
+/// conditional nothing decides.
+fn unreadable_contract(arch: Arch, c: &TreeContract) -> Option<ArchVerdict> {
+    let what: Vec<String> = c
+        .unknown_hooks
+        .iter()
+        .map(|h| format!("{h}: the generic code calls a hook the model has no meaning for"))
+        .chain(c.undecided.iter().cloned())
+        .collect();
+    (!what.is_empty()).then(|| ArchVerdict::without_check(arch, Outcome::Unmodelled { what }, Vec::new()))
 }
 
 /// Checks `port` under `contract` in every case its hardware facts call
@@ -225,12 +227,18 @@ mod tests {
     fn generic_code_calling_a_hook_the_model_does_not_know_is_unmodelled_for_every_caller() {
         let spec = crate::descriptor::load(&crate::descriptor::templates_root(None), Arch::Arm).unwrap();
         let port = CPort::uniform(PortSpec::new(spec.descriptor.facts));
-        let known = TreeContract { contract: Contract::linux_5_10(), unknown_hooks: Vec::new() };
+        let known = TreeContract { contract: Contract::linux_5_10(), unknown_hooks: Vec::new(), undecided: Vec::new() };
         let v = check_under(Arch::Arm, &port, &known, &Bounds::standard()).unwrap();
         assert!(!matches!(v.outcome, Outcome::Unmodelled { .. }), "{:?}", v.outcome);
-        let unknown = TreeContract { unknown_hooks: vec!["mm/highmem.c:9: arch_kmap_local_frob()".into()], ..known };
+        let unknown =
+            TreeContract { unknown_hooks: vec!["mm/highmem.c:9: arch_kmap_local_frob()".into()], ..known.clone() };
         let v = check_under(Arch::Arm, &port, &unknown, &Bounds::standard()).unwrap();
         let Outcome::Unmodelled { what } = &v.outcome else { panic!("{:?}", v.outcome) };
         assert!(what[0].contains("mm/highmem.c:9: arch_kmap_local_frob()"), "{what:?}");
+        let undecided =
+            TreeContract { undecided: vec!["mm/highmem.c:7: `#ifdef CONFIG_X` decides part".into()], ..known };
+        let v = check_under(Arch::Arm, &port, &undecided, &Bounds::standard()).unwrap();
+        let Outcome::Unmodelled { what } = &v.outcome else { panic!("{:?}", v.outcome) };
+        assert_eq!(what, &["mm/highmem.c:7: `#ifdef CONFIG_X` decides part"]);
     }
 }
