@@ -485,6 +485,12 @@ fn function_head(before: &[&Token]) -> Option<(String, Vec<String>)> {
     if !is_ident(&name.text) || ["if", "while", "for", "switch", "return", "sizeof"].contains(&name.text.as_str()) {
         return None;
     }
+    // `f(...) __releases(rq->lock) {`: an annotation after the parameter
+    // list (the kernel's `__releases`, `__acquires`, `__must_hold`,
+    // `__attribute__`) is not the function; the name comes before it.
+    if name.text.starts_with("__") && open >= 2 && before[open - 2].text == ")" {
+        return function_head(&before[..open - 1]);
+    }
     // The last identifier of each comma-separated parameter is its name.
     let mut params = Vec::new();
     let mut last = None;
