@@ -278,14 +278,14 @@ fn every_mutant_of_real_hook_c_gets_the_verdict_its_hardware_calls_for() {
     assert!(wrong.is_empty(), "{table}\n{}", wrong.join("\n"));
 }
 
-/// The golden tree's generic code with `from` replaced by `to` in its
-/// mm/highmem.c, and arm's golden hooks checked under it.
-fn arm_under_generic_mutant(from: &str, to: &str) -> (contract::TreeContract, Status) {
+/// The contract of the golden tree's generic code with `from` replaced
+/// by `to` in its file `file`.
+fn generic_mutant(file: &str, from: &str, to: &str) -> contract::TreeContract {
     let k = kernel();
     let dir = tempfile::tempdir().unwrap();
     for rel in ["mm/highmem.c", "include/asm-generic/kmap_size.h", "kernel/sched/core.c"] {
         let text = std::fs::read_to_string(k.golden.join(rel)).unwrap();
-        let text = if rel == "mm/highmem.c" {
+        let text = if rel == file {
             assert!(text.contains(from), "{rel} lacks {from:?}");
             text.replacen(from, to, 1)
         } else {
@@ -294,7 +294,14 @@ fn arm_under_generic_mutant(from: &str, to: &str) -> (contract::TreeContract, St
         std::fs::create_dir_all(dir.path().join(rel).parent().unwrap()).unwrap();
         std::fs::write(dir.path().join(rel), text).unwrap();
     }
-    let c = contract::read(dir.path()).unwrap();
+    contract::read(dir.path()).unwrap()
+}
+
+/// Arm's golden hooks checked under the golden generic code with `from`
+/// replaced by `to` in its mm/highmem.c.
+fn arm_under_generic_mutant(from: &str, to: &str) -> (contract::TreeContract, Status) {
+    let k = kernel();
+    let c = generic_mutant("mm/highmem.c", from, to);
     let spec = descriptor::load(&descriptor::templates_root(None), Arm).unwrap();
     let port = verify::read_port(&spec, &verify::hook_files(&k.golden, &spec).unwrap(), &c.contract).unwrap();
     (c.clone(), verify::check_under(Arm, &port, &c, &Bounds::standard()).unwrap().status())
@@ -321,4 +328,17 @@ fn a_hook_call_of_the_generic_code_is_read_as_the_configuration_compiles_it() {
         what.contains("mm/highmem.c:467: `#ifdef CONFIG_NOTHING_DECIDES` decides part of __kmap_local_pfn_prot()"),
         "{what}"
     );
+}
+
+#[test]
+fn interrupts_at_switch_in_are_read_from_the_scheduler_and_taken_on_when_undecided() {
+    let irqs_on = |c: &contract::TreeContract| c.contract.switch.as_ref().unwrap().irqs_on_sched_in;
+    let (unlock, restore) = ("\tfinish_lock_switch(rq);\n", "\tkmap_local_sched_in();\n");
+    let file = "kernel/sched/core.c";
+    assert!(irqs_on(&generic_mutant(file, unlock, unlock)), "5.10 unlocks (interrupts on) before restoring");
+    let restore_first = format!("{restore}{unlock}");
+    // The first restore is what runs at switch-in: now before the unlock.
+    assert!(!irqs_on(&generic_mutant(file, unlock, &restore_first)), "restored before the unlock: interrupts off");
+    let undecided = format!("#ifdef CONFIG_NOTHING_DECIDES\n{restore_first}#endif\n");
+    assert!(irqs_on(&generic_mutant(file, unlock, &undecided)), "undecided: the case with more interleavings");
 }

@@ -163,13 +163,16 @@ fn km_max_idx(tree: &Path) -> Result<(u32, u32)> {
 /// Whether kernel/sched/core.c restores the incoming task's mappings with
 /// interrupts on: `finish_lock_switch()`, which enables them, runs before
 /// `kmap_local_sched_in()` in `finish_task_switch()`. When the file does
-/// not say, interrupts are taken to be on, the case with more
-/// interleavings.
+/// not say, or says it under a conditional nothing decides, interrupts
+/// are taken to be on: the case with more interleavings, so a proof
+/// holds for the other too.
 fn irqs_on_sched_in(tree: &Path) -> Result<bool> {
     let text = crate::input::read_optional(&tree.join("kernel/sched/core.c"))?.unwrap_or_default();
     let mut scope = Scope::default();
-    scope.read("kernel/sched/core.c", &text, &Config::default());
-    let Some(f) = scope.functions.get("finish_task_switch") else { return Ok(true) };
+    scope.read("kernel/sched/core.c", &text, &generic_config());
+    let Some(f) = scope.functions.get("finish_task_switch").filter(|f| f.undecided.is_none()) else {
+        return Ok(true);
+    };
     let at = |name: &str| f.body.windows(2).position(|w| w[0].text == name && w[1].text == "(");
     Ok(match (at("finish_lock_switch"), at("kmap_local_sched_in")) {
         (Some(unlock), Some(restore)) => unlock < restore,
