@@ -17,6 +17,7 @@ use archport_generic::model::{Call, Contract, IndexStack, Switch};
 use archport_generic::Hook;
 
 use super::cpp::{Config, Function, MacroState, Scope};
+use crate::edit::lex::Token;
 
 /// A tree's contract, and the calls in it the model has no meaning for.
 #[derive(Clone, Debug)]
@@ -64,7 +65,7 @@ pub fn read(tree: &Path) -> Result<TreeContract> {
             missing.join("() or ")
         );
     }
-    let undecided = [MAP, PAGE, UNMAP, SCHED_OUT, SCHED_IN, PUSH]
+    let mut undecided: Vec<String> = [MAP, PAGE, UNMAP, SCHED_OUT, SCHED_IN, PUSH]
         .into_iter()
         .filter_map(|name| {
             let (f, u) = scope.functions.get(name).and_then(|f| Some((f, f.undecided.as_ref()?)))?;
@@ -75,6 +76,7 @@ pub fn read(tree: &Path) -> Result<TreeContract> {
             ))
         })
         .collect();
+    undecided.extend(hooks_behind_helpers(&scope));
     let mut unknown_hooks = Vec::new();
     let mut path = |name: &str| -> Vec<Call> {
         scope.functions.get(name).map(|f| calls(f, &mut unknown_hooks)).unwrap_or_default()
@@ -128,6 +130,54 @@ fn calls(f: &Function, unknown: &mut Vec<String>) -> Vec<Call> {
         }
     }
     out
+}
+
+/// Where a contract function reaches a hook through a helper of the
+/// generic code (a function or macro of mm/highmem.c that calls one):
+/// the contract is read from the contract functions' own bodies, so such
+/// a call would be missed. Each with both places.
+fn hooks_behind_helpers(scope: &Scope) -> Vec<String> {
+    let contract_functions = [MAP, PAGE, UNMAP, SCHED_OUT, SCHED_IN];
+    let mut out = Vec::new();
+    for name in contract_functions {
+        let Some(f) = scope.functions.get(name) else { continue };
+        // The contract functions calling each other (kmap_local_page's
+        // path into the pfn one) is the structure the model runs.
+        let mut seen = contract_functions.iter().map(|n| n.to_string()).collect();
+        for helper in called(&f.body) {
+            if let Some((hook, at)) = hook_reached(scope, helper, &mut seen) {
+                out.push(format!(
+                    "{}: {name}() calls {helper}(), which reaches {hook} ({at}): the reader follows the generic \
+                     code's hooks only where its map, unmap and switch functions call them themselves",
+                    f.at
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The names `body` calls (`NAME (`).
+fn called(body: &[Token]) -> impl Iterator<Item = &str> {
+    body.windows(2).filter(|w| w[1].text == "(" && super::cpp::is_ident(&w[0].text)).map(|w| w[0].text.as_str())
+}
+
+/// The first hook the generic function or macro `name` calls, directly
+/// or through the generic code's other functions and macros, with where.
+fn hook_reached(scope: &Scope, name: &str, seen: &mut std::collections::BTreeSet<String>) -> Option<(String, String)> {
+    if name.starts_with("arch_kmap_local_") || !seen.insert(name.to_string()) {
+        return None;
+    }
+    let (body, at): (&[Token], String) = match (scope.functions.get(name), scope.macros.get(name)) {
+        (Some(f), _) => (&f.body, f.at.to_string()),
+        (None, Some(MacroState::Defined(m))) => (&m.body, m.at.to_string()),
+        _ => return None,
+    };
+    let names: Vec<&str> = called(body).collect();
+    if let Some(hook) = names.iter().find(|n| n.starts_with("arch_kmap_local_")) {
+        return Some((hook.to_string(), at));
+    }
+    names.into_iter().find_map(|n| hook_reached(scope, n, seen))
 }
 
 fn body_calls(f: &Function, callee: &str) -> bool {
