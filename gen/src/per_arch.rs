@@ -68,7 +68,8 @@ pub fn each_heaviest_first<T: Send>(
         return each_in_turn(arches, progress, label, stage);
     }
     let mut order: Vec<usize> = (0..arches.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(weight(arches[i])));
+    // Each weight once: it may read the tree.
+    order.sort_by_cached_key(|&i| std::cmp::Reverse(weight(arches[i])));
     // How many arches have started, taken under the lock that also
     // announces the next one, so progress lines come in order.
     let started = Mutex::new(0);
