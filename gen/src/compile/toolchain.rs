@@ -60,7 +60,7 @@ pub fn find(recipe: &BuildRecipe) -> Result<Toolchain, Vec<Missing>> {
     }
 }
 
-/// `program` found on `PATH`.
+/// The first line `gcc --version` prints.
 fn version_line(gcc: &Path) -> String {
     Command::new(gcc)
         .arg("--version")
