@@ -100,7 +100,7 @@ pub fn tokens(text: &[u8]) -> Vec<Token> {
         // character boundaries; `get` keeps that a check, not a panic.
         let text = match utf8.and_then(|s| s.get(start..i)) {
             Some(s) => CompactString::new(s),
-            None => token_text(&b[start..i]),
+            None => CompactString::from_utf8_lossy(&b[start..i]),
         };
         out.push(Token { text, line: lines.line_of(start), spaced });
         spaced = false;
@@ -132,15 +132,6 @@ pub fn matching<T: std::borrow::Borrow<Token>>(toks: &[T], open: usize) -> usize
         }
     }
     toks.len()
-}
-
-/// A token's bytes as text: copied as they are when they are UTF-8
-/// (nearly always, and inline), else shown lossily.
-fn token_text(bytes: &[u8]) -> CompactString {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => CompactString::new(s),
-        Err(_) => CompactString::from(String::from_utf8_lossy(bytes)),
-    }
 }
 
 /// Where the lines of the original text start in the joined one.
