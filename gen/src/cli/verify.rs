@@ -166,15 +166,15 @@ fn check_arch(
     (tree_contract, contract): &Contracts,
     bounds: &Bounds,
 ) -> Result<(ArchVerdict, Vec<old_code::Comparison>)> {
-    let spec = descriptor::load(templates, arch)?;
     match subject {
         Subject::Generated { pre_port } => {
             let p = pipeline::port_arch(arch, pre_port, templates)?;
             let verdict = verify::check(arch, &p.model, contract, bounds)?;
-            let ops = old_code::old_ops(&spec, &old_code::old_files(pre_port, &spec)?);
-            Ok((verdict, old_code::compare(&spec, &p.model, &ops, contract)?))
+            let ops = old_code::old_ops(&p.spec, &old_code::old_files(pre_port, &p.spec)?);
+            Ok((verdict, old_code::compare(&p.spec, &p.model, &ops, contract)?))
         }
         Subject::Tree(t) => {
+            let spec = descriptor::load(templates, arch)?;
             Ok((verify::tree_verdict(&spec, t, tree_contract.as_ref().expect("read for a tree"), bounds)?, Vec::new()))
         }
     }
