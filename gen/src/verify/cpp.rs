@@ -486,9 +486,10 @@ fn function_head(before: &[&Token]) -> Option<(String, Vec<String>)> {
         return None;
     }
     // `f(...) __releases(rq->lock) {`: an annotation after the parameter
-    // list (the kernel's `__releases`, `__acquires`, `__must_hold`,
-    // `__attribute__`) is not the function; the name comes before it.
-    if name.text.starts_with("__") && open >= 2 && before[open - 2].text == ")" {
+    // list is not the function; the name comes before it. Only these: a
+    // function such as `typeof(x) __f(...)` is named `__f`.
+    const ANNOTATIONS: [&str; 5] = ["__releases", "__acquires", "__must_hold", "__attribute__", "__attribute"];
+    if ANNOTATIONS.contains(&name.text.as_str()) && open >= 2 && before[open - 2].text == ")" {
         return function_head(&before[..open - 1]);
     }
     // The last identifier of each comma-separated parameter is its name.

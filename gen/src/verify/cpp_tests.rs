@@ -173,11 +173,12 @@ int after(void) { return 4; }
 fn an_annotation_after_the_parameters_is_not_the_function() {
     let s = read(
         "static struct rq *finish_task_switch(struct task_struct *prev)\n\t__releases(rq->lock)\n{\n\tunlock(rq);\n}\n\
-         void g(int a) __attribute__((noinline)) __must_hold(&l)\n{\n\treturn;\n}\n",
+         void g(int a) __attribute__((noinline)) __must_hold(&l)\n{\n\treturn;\n}\n\
+         typeof(int) __h(int b)\n{\n\treturn b;\n}\n",
         &Config::default(),
     );
     let names: Vec<&str> = s.functions.keys().map(String::as_str).collect();
-    assert_eq!(names, ["finish_task_switch", "g"]);
+    assert_eq!(names, ["__h", "finish_task_switch", "g"], "`__h` after `typeof(int)` is a name, not an annotation");
     assert_eq!(s.functions["finish_task_switch"].params, ["prev"]);
     assert_eq!(join(&s.functions["finish_task_switch"].body), "unlock(rq);");
 }
