@@ -361,4 +361,19 @@ fn a_hook_the_generic_code_calls_through_a_helper_is_never_missed() {
         what.contains("__kmap_local_pfn_prot() calls kmap_local_flush(), which reaches arch_kmap_local_post_map"),
         "{what}"
     );
+    // Through macros: an alias of the hook's name, and one that expands
+    // to the whole call without looking like a call itself.
+    let alias = "#define kmap_local_flush arch_kmap_local_post_map\n\nvoid *__kmap_local_pfn_prot(";
+    let whole = "#define KMAP_LOCAL_FLUSH arch_kmap_local_post_map(vaddr, pteval)\n\nvoid *__kmap_local_pfn_prot(";
+    for (definition, use_) in [(alias, "\tkmap_local_flush(vaddr, pteval);\n"), (whole, "\tKMAP_LOCAL_FLUSH;\n")] {
+        let (c, status) = arm_under_generic_mutant(&[(call, use_), ("void *__kmap_local_pfn_prot(", definition)]);
+        assert_eq!(status, Status::Unmodelled, "{use_}");
+        assert!(c.undecided.join("\n").contains("which reaches arch_kmap_local_post_map"), "{:?}", c.undecided);
+    }
+    // The hook taken as a value and called through it.
+    let (c, status) =
+        arm_under_generic_mutant(&[(call, "\tflush = arch_kmap_local_post_map;\n\tflush(vaddr, pteval);\n")]);
+    assert_eq!(status, Status::Unmodelled);
+    let what = c.undecided.join("\n");
+    assert!(what.contains("__kmap_local_pfn_prot() names arch_kmap_local_post_map without calling it"), "{what}");
 }

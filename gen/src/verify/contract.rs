@@ -10,6 +10,7 @@
 //! `arch_kmap_local_set_pte()` is checked with that hook, and one whose
 //! mm/highmem.c lost a call is checked without it.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -17,6 +18,7 @@ use archport_generic::model::{Call, Contract, IndexStack, Switch};
 use archport_generic::Hook;
 
 use super::cpp::{Config, Function, MacroState, Scope};
+use super::HOOK_PREFIX;
 use crate::edit::lex::Token;
 
 /// A tree's contract, and the calls in it the model has no meaning for.
@@ -117,7 +119,7 @@ fn calls(f: &Function, unknown: &mut Vec<String>) -> Vec<Call> {
         if f.body.get(i + 1).is_none_or(|n| n.text != "(") {
             continue;
         }
-        if let Some(name) = t.text.strip_prefix("arch_kmap_local_") {
+        if let Some(name) = t.text.strip_prefix(HOOK_PREFIX) {
             match Hook::from_name(name) {
                 Some(Hook::HighGet) => {}
                 Some(h) => out.push(Call::Hook(h)),
@@ -133,9 +135,10 @@ fn calls(f: &Function, unknown: &mut Vec<String>) -> Vec<Call> {
 }
 
 /// Where a contract function reaches a hook through a helper of the
-/// generic code (a function or macro of mm/highmem.c that calls one):
-/// the contract is read from the contract functions' own bodies, so such
-/// a call would be missed. Each with both places.
+/// generic code (a function or macro of mm/highmem.c that names one, at
+/// any depth), or names a hook without calling it: the contract is read
+/// from the calls in the contract functions' own bodies, so either would
+/// be missed. Each with its places.
 fn hooks_behind_helpers(scope: &Scope) -> Vec<String> {
     let contract_functions = [MAP, PAGE, UNMAP, SCHED_OUT, SCHED_IN];
     let mut out = Vec::new();
@@ -144,12 +147,18 @@ fn hooks_behind_helpers(scope: &Scope) -> Vec<String> {
         // The contract functions calling each other (kmap_local_page's
         // path into the pfn one) is the structure the model runs.
         let mut seen = contract_functions.iter().map(|n| n.to_string()).collect();
-        for helper in called(&f.body) {
-            if let Some((hook, at)) = hook_reached(scope, helper, &mut seen) {
+        for (i, t) in f.body.iter().enumerate() {
+            if t.text.starts_with(HOOK_PREFIX) {
+                if f.body.get(i + 1).is_none_or(|n| n.text != "(") {
+                    out.push(format!("{}:{}: {name}() names {} without calling it", f.at.file, t.line, t.text));
+                }
+            } else if let Some((hook, at)) = hook_reached(scope, &t.text, &mut seen) {
+                let called = f.body.get(i + 1).is_some_and(|n| n.text == "(");
+                let how = if called { format!("calls {}()", t.text) } else { format!("uses {}", t.text) };
                 out.push(format!(
-                    "{}: {name}() calls {helper}(), which reaches {hook} ({at}): the reader follows the generic \
-                     code's hooks only where its map, unmap and switch functions call them themselves",
-                    f.at
+                    "{}:{}: {name}() {how}, which reaches {hook} ({at}): the reader follows the generic code's hooks \
+                     only where its map, unmap and switch functions call them themselves",
+                    f.at.file, t.line
                 ));
             }
         }
@@ -157,15 +166,10 @@ fn hooks_behind_helpers(scope: &Scope) -> Vec<String> {
     out
 }
 
-/// The names `body` calls (`NAME (`).
-fn called(body: &[Token]) -> impl Iterator<Item = &str> {
-    body.windows(2).filter(|w| w[1].text == "(" && super::cpp::is_ident(&w[0].text)).map(|w| w[0].text.as_str())
-}
-
-/// The first hook the generic function or macro `name` calls, directly
+/// The first hook the generic function or macro `name` names, directly
 /// or through the generic code's other functions and macros, with where.
-fn hook_reached(scope: &Scope, name: &str, seen: &mut std::collections::BTreeSet<String>) -> Option<(String, String)> {
-    if name.starts_with("arch_kmap_local_") || !seen.insert(name.to_string()) {
+fn hook_reached(scope: &Scope, name: &str, seen: &mut BTreeSet<String>) -> Option<(String, String)> {
+    if !super::cpp::is_ident(name) || name.starts_with(HOOK_PREFIX) || !seen.insert(name.to_string()) {
         return None;
     }
     let (body, at): (&[Token], String) = match (scope.functions.get(name), scope.macros.get(name)) {
@@ -173,11 +177,10 @@ fn hook_reached(scope: &Scope, name: &str, seen: &mut std::collections::BTreeSet
         (None, Some(MacroState::Defined(m))) => (&m.body, m.at.to_string()),
         _ => return None,
     };
-    let names: Vec<&str> = called(body).collect();
-    if let Some(hook) = names.iter().find(|n| n.starts_with("arch_kmap_local_")) {
-        return Some((hook.to_string(), at));
+    if let Some(hook) = body.iter().find(|t| t.text.starts_with(HOOK_PREFIX)) {
+        return Some((hook.text.to_string(), at));
     }
-    names.into_iter().find_map(|n| hook_reached(scope, n, seen))
+    body.iter().find_map(|t| hook_reached(scope, &t.text, seen))
 }
 
 fn body_calls(f: &Function, callee: &str) -> bool {

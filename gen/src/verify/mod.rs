@@ -36,6 +36,9 @@ use crate::arch::Arch;
 pub use read::{declared_port, generated_port, hook_files, read_port, tree_port, CPort, HookFiles, TreePort};
 pub use verdict::{check, check_declared, check_under, tree_verdict, ArchVerdict, Outcome, Status};
 
+/// What every hook's name starts with.
+pub const HOOK_PREFIX: &str = "arch_kmap_local_";
+
 /// Where an arch's hooks live.
 pub fn hooks_header(arch: Arch) -> String {
     format!("{}include/asm/highmem.h", arch.dir())
@@ -47,7 +50,7 @@ pub fn hooks_header(arch: Arch) -> String {
 /// justification by the model vouches for.
 pub fn hook_definition_ranges(text: &[u8]) -> Vec<Range<usize>> {
     let lines = crate::edit::text::line_ranges(text);
-    let mut out: Vec<Range<usize>> = crate::edit::text::defines(text, |n| n.starts_with("arch_kmap_local_"))
+    let mut out: Vec<Range<usize>> = crate::edit::text::defines(text, |n| n.starts_with(HOOK_PREFIX))
         .into_iter()
         .map(|(first, last)| lines[first].start..lines[last].end)
         .collect();

@@ -12,6 +12,7 @@ use archport_generic::{GuardedEffect, HardwareFacts, Hook};
 
 use super::cpp::{Config, MacroState, Scope};
 use super::hook_reader::{read_hook, HookReading, Knowledge};
+use super::HOOK_PREFIX;
 use crate::descriptor::ArchSpec;
 use crate::edit::lex::{self, Token};
 use crate::port::Port;
@@ -28,9 +29,6 @@ pub struct HookFiles {
     /// unmodelled, with its place.
     pub elsewhere: Vec<(String, Vec<u8>)>,
 }
-
-/// What every hook's name starts with.
-const HOOK_PREFIX: &str = "arch_kmap_local_";
 
 /// A port as read from C.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,7 +244,7 @@ fn never_called(scope: &Scope, contract: &Contract) -> Vec<String> {
     });
     defined
         .filter_map(|(name, at)| {
-            let short = name.strip_prefix("arch_kmap_local_")?;
+            let short = name.strip_prefix(HOOK_PREFIX)?;
             let called = Hook::from_name(short).is_some_and(|h| contract.calls(h));
             (!called).then(|| format!("{at}: defines {name}, which this tree's generic code never calls"))
         })
